@@ -1,0 +1,1 @@
+"""Real loopback servers that replay the recorded public responses in ../shared/data."""
