@@ -11,6 +11,7 @@ import html
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 
 # Strings sources use for "no value" (SweCRIS: "NULL"; placeholders seen in the KTH data).
@@ -33,8 +34,24 @@ def clean_str(value: object) -> str | None:
 
 
 _BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-    "tr", "table", "blockquote", "section", "article", "pre",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "section",
+    "article",
+    "pre",
 }
 
 
@@ -110,6 +127,7 @@ _DATETIME_FORMATS = (
 )
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
 
 
@@ -122,6 +140,18 @@ def parse_datetime(value: object) -> datetime | None:
     text = clean_str(value)
     if text is None:
         return None
+    return _parse_datetime_text(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_datetime_text(text: str) -> datetime:
+    if _ISO_START.match(text):
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
     text = re.sub(r"\s+", " ", text)
     if _YEAR.match(text):
         return datetime(int(text), 1, 1)

@@ -30,26 +30,66 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("home", "RESEARCH_INDEX_HOME", "./index_data",
-            "Data folder: record store, raw payloads, index versions, locks."),
-    Setting("config", "RESEARCH_INDEX_CONFIG", None,
-            "Path of the TOML configuration file (default: <home>/config.toml if present)."),
-    Setting("swecris.base_url", "SWECRIS_BASE_URL", "https://swecris-api.vr.se/v1",
-            "Base URL of the SweCRIS REST API."),
-    Setting("swecris.token", "SWECRIS_TOKEN", DEFAULT_SWECRIS_TOKEN,
-            f"Bearer token for SweCRIS; the public one rotates yearly ({SWECRIS_TOKEN_PAGE})."),
-    Setting("swecris.page_size", "SWECRIS_PAGE_SIZE", 500,
-            "Rows per page when paging through /scp/search."),
-    Setting("harvest.timeout", "RESEARCH_INDEX_HTTP_TIMEOUT", 60.0,
-            "Seconds to wait for a connection or a read before retrying."),
-    Setting("harvest.retry_budget", "RESEARCH_INDEX_RETRY_BUDGET", 600.0,
-            "Seconds a run may spend on retries and backoff before it fails."),
-    Setting("harvest.max_retries", "RESEARCH_INDEX_MAX_RETRIES", 6,
-            "Attempts per request after the first before the source is declared unavailable."),
-    Setting("harvest.error_budget", "RESEARCH_INDEX_ERROR_BUDGET", 0.05,
-            "Share of records that may fail to normalise before the run is rejected."),
-    Setting("harvest.shrink_threshold", "RESEARCH_INDEX_SHRINK_THRESHOLD", 0.9,
-            "A complete harvest below this share of the last one is refused (--allow-shrink)."),
+    Setting(
+        "home",
+        "RESEARCH_INDEX_HOME",
+        "./index_data",
+        "Data folder: record store, raw payloads, index versions, locks.",
+    ),
+    Setting(
+        "config",
+        "RESEARCH_INDEX_CONFIG",
+        None,
+        "Path of the TOML configuration file (default: <home>/config.toml if present).",
+    ),
+    Setting(
+        "swecris.base_url",
+        "SWECRIS_BASE_URL",
+        "https://swecris-api.vr.se/v1",
+        "Base URL of the SweCRIS REST API.",
+    ),
+    Setting(
+        "swecris.token",
+        "SWECRIS_TOKEN",
+        DEFAULT_SWECRIS_TOKEN,
+        f"Bearer token for SweCRIS; the public one rotates yearly ({SWECRIS_TOKEN_PAGE}).",
+    ),
+    Setting(
+        "swecris.page_size",
+        "SWECRIS_PAGE_SIZE",
+        500,
+        "Rows per page when paging through /scp/search.",
+    ),
+    Setting(
+        "harvest.timeout",
+        "RESEARCH_INDEX_HTTP_TIMEOUT",
+        60.0,
+        "Seconds to wait for a connection or a read before retrying.",
+    ),
+    Setting(
+        "harvest.retry_budget",
+        "RESEARCH_INDEX_RETRY_BUDGET",
+        600.0,
+        "Seconds a run may spend on retries and backoff before it fails.",
+    ),
+    Setting(
+        "harvest.max_retries",
+        "RESEARCH_INDEX_MAX_RETRIES",
+        6,
+        "Attempts per request after the first before the source is declared unavailable.",
+    ),
+    Setting(
+        "harvest.error_budget",
+        "RESEARCH_INDEX_ERROR_BUDGET",
+        0.05,
+        "Share of records that may fail to normalise before the run is rejected.",
+    ),
+    Setting(
+        "harvest.shrink_threshold",
+        "RESEARCH_INDEX_SHRINK_THRESHOLD",
+        0.9,
+        "A complete harvest below this share of the last one is refused (--allow-shrink).",
+    ),
 )
 
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -90,8 +130,12 @@ def load_config(
     """Resolve every setting. ``overrides`` (by setting key) win over everything else."""
     environ = dict(os.environ if env is None else env)
     overrides = dict(overrides or {})
-    home_path = Path(home or overrides.pop("home", None) or environ.get("RESEARCH_INDEX_HOME")
-                     or _BY_KEY["home"].default)
+    home_path = Path(
+        home
+        or overrides.pop("home", None)
+        or environ.get("RESEARCH_INDEX_HOME")
+        or _BY_KEY["home"].default
+    )
     config_file = environ.get("RESEARCH_INDEX_CONFIG")
     toml_path = Path(config_file) if config_file else home_path / "config.toml"
     table: dict[str, Any] = {}

@@ -64,7 +64,8 @@ class Progress:
     def _summary(self) -> str:
         elapsed = time.monotonic() - self._started
         if self.total:
-            return f"{self.done}/{self.total} ({100 * self.done // max(self.total, 1)}%), {elapsed:.1f} s"
+            share = 100 * self.done // max(self.total, 1)
+            return f"{self.done}/{self.total} ({share}%), {elapsed:.1f} s"
         return f"{self.done}, {elapsed:.1f} s"
 
     def _draw(self) -> None:

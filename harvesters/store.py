@@ -160,16 +160,27 @@ class RecordStore:
     def fail_run(self, run_id: int, errors: list[str], counts: RunCounts) -> None:
         self._db.execute(
             "UPDATE runs SET status=?, ended=?, errors=?, counts=? WHERE id=?",
-            (RUN_FAILED, utcnow(), json.dumps(errors, ensure_ascii=False),
-             json.dumps(counts.to_dict()), run_id),
+            (
+                RUN_FAILED,
+                utcnow(),
+                json.dumps(errors, ensure_ascii=False),
+                json.dumps(counts.to_dict()),
+                run_id,
+            ),
         )
 
     def mark_abandoned_runs(self) -> int:
         """Runs still 'running' when the caller holds the lock were killed: say so."""
         cur = self._db.execute(
             "UPDATE runs SET status=?, ended=?, errors=? WHERE status=?",
-            (RUN_KILLED, utcnow(), json.dumps(["the run was interrupted before it finished; "
-                                               "nothing of it was committed"]), RUN_RUNNING),
+            (
+                RUN_KILLED,
+                utcnow(),
+                json.dumps(
+                    ["the run was interrupted before it finished; nothing of it was committed"]
+                ),
+                RUN_RUNNING,
+            ),
         )
         return cur.rowcount
 
@@ -215,13 +226,21 @@ class RecordStore:
             for n, p in enumerate(payloads):
                 db.execute(
                     "INSERT INTO payloads VALUES (?,?,?,?,?,?,?)",
-                    (run_id, n, source, p.label, p.content_type, p.fetched_at,
-                     zlib.compress(p.body, 6)),
+                    (
+                        run_id,
+                        n,
+                        source,
+                        p.label,
+                        p.content_type,
+                        p.fetched_at,
+                        zlib.compress(p.body, 6),
+                    ),
                 )
             existing = {
                 row["id"]: (row["hash"], row["status"])
-                for row in db.execute("SELECT id, hash, status FROM records WHERE source=?",
-                                      (source,))
+                for row in db.execute(
+                    "SELECT id, hash, status FROM records WHERE source=?", (source,)
+                )
             }
             seq = self._max_seq()
             seen: set[str] = set()
@@ -237,16 +256,33 @@ class RecordStore:
                     counts.new += 1
                     db.execute(
                         "INSERT INTO records VALUES (?,?,?,?,?,'active',?,?,?,?)",
-                        (source, rec.source_id, rec.kind, digest, rec.canonical_json(), now, now,
-                         seq, run_id),
+                        (
+                            source,
+                            rec.source_id,
+                            rec.kind,
+                            digest,
+                            rec.canonical_json(),
+                            now,
+                            now,
+                            seq,
+                            run_id,
+                        ),
                     )
                 else:
                     counts.changed += 1
                     db.execute(
                         "UPDATE records SET kind=?, hash=?, data=?, status='active', changed_at=?,"
                         " seq=?, run_id=? WHERE source=? AND id=?",
-                        (rec.kind, digest, rec.canonical_json(), now, seq, run_id, source,
-                         rec.source_id),
+                        (
+                            rec.kind,
+                            digest,
+                            rec.canonical_json(),
+                            now,
+                            seq,
+                            run_id,
+                            source,
+                            rec.source_id,
+                        ),
                     )
             if complete:
                 for rid, (_, status) in existing.items():
@@ -260,8 +296,14 @@ class RecordStore:
                         )
             db.execute(
                 "UPDATE runs SET status=?, ended=?, complete=?, counts=?, errors=? WHERE id=?",
-                (RUN_OK, utcnow(), int(complete), json.dumps(counts.to_dict()),
-                 json.dumps(errors, ensure_ascii=False), run_id),
+                (
+                    RUN_OK,
+                    utcnow(),
+                    int(complete),
+                    json.dumps(counts.to_dict()),
+                    json.dumps(errors, ensure_ascii=False),
+                    run_id,
+                ),
             )
             db.execute("COMMIT")
         except BaseException:
@@ -324,14 +366,22 @@ class RecordStore:
             "SELECT label, content_type, fetched_at, body FROM payloads WHERE run_id=? ORDER BY n",
             (run_id,),
         ):
-            yield RawPayload(label=row["label"], body=zlib.decompress(row["body"]),
-                             content_type=row["content_type"], fetched_at=row["fetched_at"])
+            yield RawPayload(
+                label=row["label"],
+                body=zlib.decompress(row["body"]),
+                content_type=row["content_type"],
+                fetched_at=row["fetched_at"],
+            )
 
     def prune_payloads(self, source: str, keep_runs: int = 5) -> int:
         """Drop raw payloads of all but the newest ``keep_runs`` successful runs of a source."""
-        keep = [r[0] for r in self._db.execute(
-            "SELECT id FROM runs WHERE source=? AND status=? ORDER BY id DESC LIMIT ?",
-            (source, RUN_OK, keep_runs))]
+        keep = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT id FROM runs WHERE source=? AND status=? ORDER BY id DESC LIMIT ?",
+                (source, RUN_OK, keep_runs),
+            )
+        ]
         if not keep:
             return 0
         marks = ",".join("?" * len(keep))
@@ -343,15 +393,25 @@ class RecordStore:
 
 def _run_info(row: sqlite3.Row) -> RunInfo:
     return RunInfo(
-        id=row["id"], source=row["source"], kind=row["kind"], started=row["started"],
-        ended=row["ended"], status=row["status"], complete=bool(row["complete"]),
-        counts=json.loads(row["counts"]), errors=json.loads(row["errors"]),
+        id=row["id"],
+        source=row["source"],
+        kind=row["kind"],
+        started=row["started"],
+        ended=row["ended"],
+        status=row["status"],
+        complete=bool(row["complete"]),
+        counts=json.loads(row["counts"]),
+        errors=json.loads(row["errors"]),
         options=json.loads(row["options"]),
     )
 
 
 def _stored(row: sqlite3.Row) -> StoredRecord:
     return StoredRecord(
-        source=row["source"], id=row["id"], status=row["status"], seq=row["seq"],
-        hash=row["hash"], record=record_from_dict(json.loads(row["data"])),
+        source=row["source"],
+        id=row["id"],
+        status=row["status"],
+        seq=row["seq"],
+        hash=row["hash"],
+        record=record_from_dict(json.loads(row["data"])),
     )

@@ -1,9 +1,9 @@
 """SweCRIS normalisation: raw API pages and export files into ``Project`` records.
 
 Pure functions, no I/O beyond decoding bytes handed in. Knows every SweCRIS shape we meet:
-the JSON of ``/v1/scp/search`` (``{"result": [...], "total": n}``, also wrapped in ``{"data": ...}``),
-the JSON array of ``/v1/projects``, and the semicolon CSV of ``/v1/scp/export`` (PascalCase or
-camelCase headers; people and subjects packed with ``¤``).
+the JSON of ``/v1/scp/search`` (``{"result": [...], "total": n}``, also wrapped in
+``{"data": ...}``), the JSON array of ``/v1/projects``, and the semicolon CSV of
+``/v1/scp/export`` (PascalCase or camelCase headers; people and subjects packed with ``¤``).
 
 A SweCRIS row is one funding decision. ``group_projects`` folds rows into projects by
 ``projectId``. ``link_twins`` finds the RJ/Vinnova twins (same number, title and amount under
@@ -145,10 +145,13 @@ def normalise_row(raw: dict[str, Any]) -> Project:
         return Project(
             source=SOURCE,
             source_id=pid,
-            title=Text(sv=clean_str(row.get("projectTitleSv")),
-                       en=clean_str(row.get("projectTitleEn"))),
-            abstract=Text(sv=clean_text(row.get("projectAbstractSv")),
-                          en=clean_text(row.get("projectAbstractEn"))),
+            title=Text(
+                sv=clean_str(row.get("projectTitleSv")), en=clean_str(row.get("projectTitleEn"))
+            ),
+            abstract=Text(
+                sv=clean_text(row.get("projectAbstractSv")),
+                en=clean_text(row.get("projectAbstractEn")),
+            ),
             start=parse_date(row.get("projectStartDate")),
             end=parse_date(row.get("projectEndDate"), end=True),
             coordinator=coordinator if (coordinator.id or coordinator.name) else None,
@@ -171,7 +174,9 @@ def _camel(key: str) -> str:
 def _org(row: dict[str, Any], prefix: str) -> OrgRef:
     return OrgRef(
         id=clean_str(row.get(f"{prefix}Id")),
-        name=Text(sv=clean_str(row.get(f"{prefix}NameSv")), en=clean_str(row.get(f"{prefix}NameEn"))),
+        name=Text(
+            sv=clean_str(row.get(f"{prefix}NameSv")), en=clean_str(row.get(f"{prefix}NameEn"))
+        ),
         type=Text(
             sv=clean_str(row.get(f"{prefix}TypeOfOrganisationSv")),
             en=clean_str(row.get(f"{prefix}TypeOfOrganisationEn")),
@@ -187,8 +192,9 @@ def _award(row: dict[str, Any]) -> AwardType | None:
         code = code[:-2]
     return AwardType(
         id=code,
-        label=Text(sv=clean_str(row.get("typeOfAwardDescrSv")),
-                   en=clean_str(row.get("typeOfAwardDescrEn"))),
+        label=Text(
+            sv=clean_str(row.get("typeOfAwardDescrSv")), en=clean_str(row.get("typeOfAwardDescrEn"))
+        ),
     )
 
 
@@ -204,8 +210,15 @@ def _people(row: dict[str, Any]) -> tuple[Person, ...]:
             if not chunk.strip():
                 continue
             parts = (chunk.split("¤") + [""] * 6)[:6]
-            items.append(dict(zip(("personId", "fullName", "orcId", "roleEn", "roleSv", "gender"),
-                                  parts, strict=True)))
+            items.append(
+                dict(
+                    zip(
+                        ("personId", "fullName", "orcId", "roleEn", "roleSv", "gender"),
+                        parts,
+                        strict=True,
+                    )
+                )
+            )
     elif raw not in (None, ""):
         raise ValueError(f"people must be a list or a ¤-packed string, got {type(raw).__name__}")
     people: list[Person] = []
@@ -218,12 +231,14 @@ def _people(row: dict[str, Any]) -> tuple[Person, ...]:
         if (name, orcid) in seen:
             continue
         seen.add((name, orcid))
-        people.append(Person(
-            name=name,
-            role=Text(sv=clean_str(item.get("roleSv")), en=clean_str(item.get("roleEn"))),
-            orcid=orcid,
-            person_id=clean_str(item.get("personId")),
-        ))
+        people.append(
+            Person(
+                name=name,
+                role=Text(sv=clean_str(item.get("roleSv")), en=clean_str(item.get("roleEn"))),
+                orcid=orcid,
+                person_id=clean_str(item.get("personId")),
+            )
+        )
     return tuple(people)
 
 
@@ -241,8 +256,13 @@ def _subjects(raw: Any) -> tuple[SubjectPath, ...]:
             for lvl in (1, 3, 5):
                 code = clean_str(item.get(f"scb{lvl}Id"))
                 if code:
-                    levels[lvl] = Subject(code, Text(clean_str(item.get(f"scb{lvl}NameSv")),
-                                                     clean_str(item.get(f"scb{lvl}NameEn"))))
+                    levels[lvl] = Subject(
+                        code,
+                        Text(
+                            clean_str(item.get(f"scb{lvl}NameSv")),
+                            clean_str(item.get(f"scb{lvl}NameEn")),
+                        ),
+                    )
             if levels:
                 paths.append(SubjectPath(levels.get(1), levels.get(3), levels.get(5)))
     elif isinstance(raw, str):
@@ -279,8 +299,9 @@ def _merge(parts: list[Project]) -> Project:
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
-    fundings = {(f.funder.id, f.year, f.start, f.end, f.amount): f
-                for p in parts for f in p.fundings}
+    fundings = {
+        (f.funder.id, f.year, f.start, f.end, f.amount): f for p in parts for f in p.fundings
+    }
     people: dict[tuple[str, str | None], Person] = {}
     subjects: dict[tuple[str, ...], SubjectPath] = {}
     for p in parts:
@@ -352,11 +373,15 @@ def link_twins(projects: Iterable[Project]) -> list[Project]:
 
 
 def _mark_twins(items: list[Project], out: list[Project], cluster: list[int]) -> None:
-    ordered = sorted(cluster, key=lambda i: (items[i].source_id.endswith("_RJ"),
-                                             items[i].source_id))
+    ordered = sorted(
+        cluster, key=lambda i: (items[i].source_id.endswith("_RJ"), items[i].source_id)
+    )
     canonical = items[ordered[0]].source_id
     ids = tuple(items[i].source_id for i in ordered)
     for i in ordered:
         own = items[i].source_id
-        out[i] = replace(out[i], twins=tuple(x for x in ids if x != own),
-                         twin_of=None if own == canonical else canonical)
+        out[i] = replace(
+            out[i],
+            twins=tuple(x for x in ids if x != own),
+            twin_of=None if own == canonical else canonical,
+        )
