@@ -45,3 +45,21 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def config(home: Path) -> Config:
     return load_config(home=home, env={})
+
+
+@pytest.fixture(scope="session")
+def kth_home(tmp_path_factory: pytest.TempPathFactory, kth_exports: list[Path]) -> Path:
+    """A data folder with all six KTH export parts imported and indexed (built once)."""
+    from webapp.cli import main
+
+    home = tmp_path_factory.mktemp("kth-index")
+    assert main(["--home", str(home), "import", "swecris", *map(str, kth_exports), "--quiet"]) == 0
+    assert main(["--home", str(home), "index", "--quiet"]) == 0
+    return home
+
+
+@pytest.fixture(scope="session")
+def kth_service(kth_home: Path):  # type: ignore[no-untyped-def]
+    from indexer.search import SearchService
+
+    return SearchService(kth_home / "index")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from harvesters import cli as harvest_cli
 from harvesters.config import load_config
 from harvesters.errors import ConfigError
+from indexer import cli as index_cli
 
 
 class _JsonFormatter(logging.Formatter):
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     harvest_cli.register(sub)
+    index_cli.register(sub)
     return parser
 
 

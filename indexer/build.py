@@ -1,0 +1,263 @@
+"""Building index versions from the record store: full or incremental, validated, published.
+
+``build_index`` takes the data folder's index lock, decides between a full build (no index
+yet, another schema/analysis version, or ``full=True``) and an incremental one (only records
+changed or withdrawn since the store sequence the current version was built from), builds a
+*new* version directory, validates it (document count against the store, smoke queries), and
+only then publishes it by swapping the ``current`` pointer. The published version is never
+written to; a failed or killed build leaves it serving.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from harvesters.config import Config
+from harvesters.progress import Progress
+from harvesters.records import Project
+from harvesters.run import data_lock
+from harvesters.store import RecordStore, utcnow
+from indexer.decompound import Decompounder
+from indexer.documents import Labels, to_document, uid_of
+from indexer.errors import BuildFailed
+from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.versions import MANIFEST, IndexLocation, write_manifest
+
+log = logging.getLogger("research_index.index")
+
+LABELS_FILE = "labels.json"
+COMPOUNDS_FILE = "compounds.json"
+WITHDRAWN_FILE = "withdrawn.json"
+WRITER_LIMIT_MB = 256
+
+
+@dataclass
+class BuildReport:
+    mode: str  # full | incremental | unchanged
+    version: str | None
+    published: bool
+    doc_count: int
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    store_seq: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_index(
+    config: Config,
+    full: bool = False,
+    quiet: bool = False,
+    procs: int = 1,
+    grace_seconds: float | None = None,
+) -> BuildReport:
+    """Bring the published index up to date with the store; see the module docstring."""
+    t0 = time.monotonic()
+    location = IndexLocation(config.index_root)
+    with data_lock(config, "index"), RecordStore(config.store_path) as store:
+        current = location.current()
+        seq = store.max_seq()
+        expected = store.count()
+        same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
+        if current and same_schema and not full and current.manifest.get("store_seq") == seq:
+            log.info("index %s is up to date with the store (seq %d)", current.name, seq)
+            return BuildReport(
+                "unchanged",
+                current.name,
+                False,
+                current.manifest["doc_count"],
+                store_seq=seq,
+                seconds=time.monotonic() - t0,
+            )
+        target = location.new_version_dir()
+        try:
+            if current and same_schema and not full:
+                report = _incremental(store, current.path, target, current.manifest, quiet)
+            else:
+                report = _full(store, target, quiet, procs)
+            report.store_seq = seq
+            _save_withdrawn(target, store)
+            validate(target, expected)
+            report.doc_count = expected
+            report.seconds = time.monotonic() - t0
+            write_manifest(
+                target,
+                {
+                    "version": target.name,
+                    "schema_version": SCHEMA_VERSION,
+                    "built": utcnow(),
+                    "mode": report.mode,
+                    "base": current.name if current and report.mode == "incremental" else None,
+                    "doc_count": expected,
+                    "store_seq": seq,
+                    "counts": _counts_by_source(store),
+                    "build_seconds": round(report.seconds, 3),
+                },
+            )
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        location.publish(target)
+        report.version = target.name
+        report.published = True
+        removed = location.cleanup(
+            **({} if grace_seconds is None else {"grace_seconds": grace_seconds})
+        )
+        log.info(
+            "published index %s (%s, %d documents, %.1f s); removed %d old version(s)",
+            target.name,
+            report.mode,
+            expected,
+            report.seconds,
+            len(removed),
+        )
+        return report
+
+
+def _active_projects(store: RecordStore) -> Iterator[Project]:
+    for stored in store.iter_records():
+        yield stored.record
+
+
+def _full(store: RecordStore, target: Path, quiet: bool, procs: int) -> BuildReport:
+    total = store.count()
+    decompounder = Decompounder.from_texts(
+        text for p in _active_projects(store) for text in (p.title.sv, p.abstract.sv) if text
+    )
+    decompounder.save(target / COMPOUNDS_FILE)
+    labels = Labels()
+    ix = whoosh_index.create_in(target, build_schema())
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=max(1, procs), multisegment=procs > 1)
+    added = 0
+    try:
+        with Progress("index", total=total, quiet=quiet) as progress:
+            for project in _active_projects(store):
+                writer.add_document(**to_document(project, decompounder, labels))
+                added += 1
+                progress.advance()
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    _save_labels(target, labels)
+    return BuildReport("full", None, False, added, added=added)
+
+
+def _incremental(
+    store: RecordStore, base: Path, target: Path, manifest: dict[str, Any], quiet: bool
+) -> BuildReport:
+    for item in base.iterdir():
+        if item.is_file() and item.name != MANIFEST and not item.name.endswith("_LOCK"):
+            shutil.copy2(item, target / item.name)
+    decompounder = Decompounder.load(target / COMPOUNDS_FILE)
+    labels = _load_labels(target)
+    ix = whoosh_index.open_dir(target)
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    report = BuildReport("incremental", None, False, 0)
+    try:
+        with Progress("index (incremental)", quiet=quiet) as progress:
+            changes = store.iter_records(
+                include_withdrawn=True, since_seq=int(manifest.get("store_seq", 0))
+            )
+            for stored in changes:
+                uid = uid_of(stored.source, stored.id)
+                if stored.status == "active":
+                    existed = writer.searcher().document_number(uid=uid) is not None
+                    writer.update_document(**to_document(stored.record, decompounder, labels))
+                    if existed:
+                        report.updated += 1
+                    else:
+                        report.added += 1
+                else:
+                    report.deleted += writer.delete_by_term("uid", uid)
+                progress.advance()
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    _save_labels(target, labels)
+    return report
+
+
+def validate(path: Path, expected: int) -> None:
+    """Open the new version as a reader would and check it before it is published."""
+    try:
+        ix = whoosh_index.open_dir(path)
+    except Exception as exc:  # whoosh raises plain Exceptions for damaged indexes
+        raise BuildFailed(f"the new index in {path} does not open: {exc}") from exc
+    try:
+        count = ix.doc_count()
+        if count != expected:
+            raise BuildFailed(
+                f"the new index holds {count} documents but the store has {expected} active "
+                "records; not publishing it"
+            )
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            samples = [d for _, d in zip(range(3), reader.all_stored_fields(), strict=False)]
+            for fields in samples:
+                hits = searcher.search(Term("uid", fields["uid"]), limit=2)
+                if len(hits) != 1:
+                    raise BuildFailed(f"smoke query for {fields['uid']} found {len(hits)} hits")
+                record = json.loads(fields["record"])
+                word = _first_word(record)
+                if word and not len(searcher.search(Term("title_exact", word), limit=1)):
+                    raise BuildFailed(f"smoke query for the title word {word!r} found nothing")
+    finally:
+        ix.close()
+
+
+def _first_word(record: dict[str, Any]) -> str | None:
+    from indexer.analysis import exact_analyzer
+
+    title = record.get("title") or {}
+    for text in (title.get("sv"), title.get("en")):
+        if text:
+            for token in exact_analyzer()(text):
+                return str(token.text)
+    return None
+
+
+def _counts_by_source(store: RecordStore) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for run in store.runs(limit=1000):
+        counts.setdefault(run.source, store.count(run.source))
+    return counts
+
+
+def _save_withdrawn(path: Path, store: RecordStore) -> None:
+    """The ids the store holds as withdrawn, so their pages can answer 410, not 404."""
+    gone = [
+        uid_of(s.source, s.id)
+        for s in store.iter_records(include_withdrawn=True)
+        if s.status == "withdrawn"
+    ]
+    with (path / WITHDRAWN_FILE).open("w", encoding="utf-8") as fh:
+        json.dump(sorted(gone), fh)
+
+
+def _save_labels(path: Path, labels: Labels) -> None:
+    with (path / LABELS_FILE).open("w", encoding="utf-8") as fh:
+        json.dump(labels.data, fh, ensure_ascii=False, sort_keys=True)
+
+
+def _load_labels(path: Path) -> Labels:
+    with (path / LABELS_FILE).open(encoding="utf-8") as fh:
+        return Labels(json.load(fh))

@@ -1,0 +1,184 @@
+"""The indexing and search subcommands of ``research-index``: index, search, stats.
+
+``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli``).
+They call the same search service as the web app and print its plain result objects as text,
+JSON or CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+
+from harvesters.config import Config
+from harvesters.errors import LockBusy
+from indexer.build import build_index
+from indexer.errors import IndexerError, IndexMissing, InvalidQuery, InvalidRequest
+from indexer.export import stats_rows, write_csv
+from indexer.request import SORTS, STAT_DIMENSIONS, STATUSES, SearchRequest
+from indexer.results import SearchResult
+from indexer.search import SearchService
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_INDEX, EXIT_BUILD = 0, 1, 2, 5, 7, 8
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("index", help="build and publish a new index version from the store")
+    p.add_argument("--full", action="store_true", help="rebuild everything, not only changes")
+    p.add_argument(
+        "--procs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="indexing processes (default: up to 2)",
+    )
+    p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(handler=cmd_index)
+
+    p = sub.add_parser("search", help="search the published index from a terminal")
+    p.add_argument("query", nargs="?", default="", help="search text (see README: syntax)")
+    _filters(p)
+    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--size", type=int, default=10)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("stats", help="projects and SEK by one or two dimensions")
+    p.add_argument(
+        "--by",
+        action="append",
+        choices=STAT_DIMENSIONS,
+        required=True,
+        help="a dimension; give it twice to cross two (e.g. --by year --by funder)",
+    )
+    p.add_argument("--q", default="", help="only projects matching this search")
+    _filters(p)
+    p.add_argument("--format", choices=("csv", "json", "text"), default="text")
+    p.add_argument("--delimiter", choices=("comma", "semicolon"), default="comma")
+    p.add_argument("--bom", action="store_true", help="start the CSV with a UTF-8 BOM (Excel)")
+    p.set_defaults(handler=cmd_stats)
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters (repeat an option to select several values)")
+    g.add_argument("--funder", action="append", default=[], help="funder org number")
+    g.add_argument("--org", action="append", default=[], help="coordinating org number")
+    g.add_argument("--org-type", action="append", default=[], help="e.g. university, company")
+    g.add_argument("--award", action="append", default=[], help="award type id (1-5, 999)")
+    g.add_argument("--year", action="append", default=[], help="funding year")
+    g.add_argument("--subject", action="append", default=[], help="SSIF code (1, 3 or 5 digits)")
+    g.add_argument("--status", action="append", default=[], choices=STATUSES)
+    g.add_argument("--on", type=date.fromisoformat, help="status date (default today)")
+    g.add_argument("--amount-min", type=float)
+    g.add_argument("--amount-max", type=float)
+    g.add_argument("--include-twins", action="store_true", help="show twin copies too")
+    g.add_argument("--lang", choices=("en", "sv"), default="en")
+
+
+def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
+    filters: dict[str, tuple[str, ...]] = {}
+    for name in ("funder", "org", "org_type", "award", "year"):
+        if getattr(args, name):
+            filters[name] = tuple(getattr(args, name))
+    for code in args.subject:
+        level = {1: "subject1", 3: "subject3", 5: "subject5"}.get(len(code), "subject5")
+        filters[level] = (*filters.get(level, ()), code)
+    return SearchRequest(
+        q=query,
+        filters=filters,
+        status=tuple(args.status),
+        on=args.on,
+        amount_min=args.amount_min,
+        amount_max=args.amount_max,
+        include_twins=args.include_twins,
+        lang=args.lang,
+        sort=getattr(args, "sort", "relevance"),
+        page=getattr(args, "page", 1),
+        size=getattr(args, "size", 10),
+    )
+
+
+def cmd_index(args: argparse.Namespace, config: Config) -> int:
+    try:
+        report = build_index(
+            config, full=args.full, quiet=args.quiet or args.json, procs=args.procs
+        )
+    except LockBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except IndexerError as exc:
+        print(f"error: {exc}; the previous index keeps serving", file=sys.stderr)
+        return EXIT_BUILD
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    elif report.mode == "unchanged":
+        print(f"index {report.version} is up to date ({report.doc_count} documents)")
+    else:
+        print(
+            f"published {report.version}: {report.mode} build, {report.doc_count} documents "
+            f"(+{report.added} ~{report.updated} -{report.deleted}) in {report.seconds:.1f} s"
+        )
+    return EXIT_OK
+
+
+def _service(config: Config) -> SearchService:
+    return SearchService(config.index_root)
+
+
+def cmd_search(args: argparse.Namespace, config: Config) -> int:
+    try:
+        result = _service(config).search(request_from_args(args, args.query))
+    except (InvalidQuery, InvalidRequest) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IndexMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_INDEX
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_result(result)
+    return EXIT_OK
+
+
+def _print_result(result: SearchResult) -> None:
+    first = (result.page - 1) * result.size + 1
+    last = first + len(result.hits) - 1
+    print(f"{result.total} projects" + (f", showing {first}-{last}" if result.hits else ""))
+    if result.did_you_mean:
+        print(f"did you mean: {result.did_you_mean}")
+    for h in result.hits:
+        money = f"{h.total_sek:,.0f} SEK" if h.total_sek is not None else "- SEK"
+        org = h.coordinator.name if h.coordinator else "-"
+        print(f"\n{h.id}  [{h.status}]  {h.start or '?'} – {h.end or '?'}  {money}")
+        print(f"  {h.title}")
+        print(f"  {org}; {', '.join(f.name or '?' for f in h.funders)}")
+
+
+def cmd_stats(args: argparse.Namespace, config: Config) -> int:
+    try:
+        table = _service(config).stats(request_from_args(args, args.q), tuple(args.by))
+    except (InvalidQuery, InvalidRequest) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IndexMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_INDEX
+    if args.format == "json":
+        print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        write_csv(
+            stats_rows(table),
+            sys.stdout,
+            delimiter=";" if args.delimiter == "semicolon" else ",",
+            bom=args.bom,
+        )
+    else:
+        for row in table.rows:
+            print(f"{' x '.join(row.labels):<60} {row.projects:>7} {row.sek:>18,.0f}")
+        print(f"{'total':<60} {table.total_projects:>7} {table.total_sek:>18,.0f}")
+    return EXIT_OK

@@ -1,0 +1,35 @@
+"""Errors of the indexer and the search service; one base class, mapped to HTTP at the edge.
+
+``InvalidQuery`` and ``InvalidRequest`` become 400, ``RecordNotFound`` 404, ``RecordWithdrawn``
+410 and ``IndexMissing`` 503 in the web app; the CLI prints their message and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class IndexerError(Exception):
+    """Base class of every indexer error."""
+
+
+class IndexMissing(IndexerError):
+    """No published index exists yet (run ``research-index index``)."""
+
+
+class InvalidQuery(IndexerError):
+    """The query string cannot be understood; the message says why, for the user."""
+
+
+class InvalidRequest(IndexerError):
+    """A parameter (page, size, sort, filter) is out of range or unknown."""
+
+
+class RecordNotFound(IndexerError):
+    """No record has this id."""
+
+
+class RecordWithdrawn(IndexerError):
+    """The record existed but its source withdrew it."""
+
+
+class BuildFailed(IndexerError):
+    """A new index version could not be built or failed validation; nothing was published."""

@@ -1,0 +1,214 @@
+"""Per-version document table: filters, multi-select facet counts and status, in memory.
+
+An index version never changes, so everything facets and statistics need is read once when a
+version is opened (``DocTable.load``) and shared by every request on it: for each facet, the
+set of documents per value; per document, its dates, amount, twin flag and compact facts.
+Facet counts are set intersections (C speed), not per-hit grouping in Whoosh. A facet's counts
+ignore its own selection (multi-select) and SSIF levels nest: a chosen level-1 area narrows
+the level-3 list, a chosen level-3 group the level-5 list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from indexer.documents import Labels, today_int
+from indexer.request import SearchRequest
+from indexer.results import Facet, FacetValue
+from indexer.schema import FACET_FIELDS
+
+STATUS_FACET = "status"
+_PARENT = {"subject3": ("subject1",), "subject5": ("subject3", "subject1")}
+_ORDER_BY_VALUE = {"year"}  # chronological, newest first; others by count
+
+
+@dataclass
+class DocTable:
+    n: int
+    live: frozenset[int]
+    canonical: frozenset[int]
+    start: list[int]
+    end: list[int]
+    amount: list[float]
+    facts: list[dict[str, Any] | None]
+    uids: list[str | None]
+    by_value: dict[str, dict[str, frozenset[int]]]
+
+    @classmethod
+    def load(cls, reader: Any) -> DocTable:
+        """Read the stored facts of every live document of a Whoosh reader."""
+        n = reader.doc_count_all()
+        start = [0] * n
+        end = [0] * n
+        amount = [0.0] * n
+        facts: list[dict[str, Any] | None] = [None] * n
+        uids: list[str | None] = [None] * n
+        live: set[int] = set()
+        canonical: set[int] = set()
+        by_value: dict[str, dict[str, set[int]]] = {name: {} for name in FACET_FIELDS}
+        for docnum, stored in reader.iter_docs():
+            f = stored["facts"]
+            live.add(docnum)
+            facts[docnum] = f
+            uids[docnum] = stored["uid"]
+            start[docnum] = f["start"]
+            end[docnum] = f["end"]
+            amount[docnum] = sum(m[2] for m in f["money"])
+            if not f["twin"]:
+                canonical.add(docnum)
+            for name, values in _facet_values(f).items():
+                index = by_value[name]
+                for v in values:
+                    index.setdefault(v, set()).add(docnum)
+        frozen = {k: {v: frozenset(d) for v, d in vals.items()} for k, vals in by_value.items()}
+        return cls(
+            n, frozenset(live), frozenset(canonical), start, end, amount, facts, uids, frozen
+        )
+
+    # -- filtering --------------------------------------------------------------------------
+
+    def base(self, matched: Iterable[int] | None, req: SearchRequest) -> set[int]:
+        """Documents that match the query and every filter except the facet selections."""
+        docs = set(self.live if matched is None else matched)
+        docs &= self.live
+        if not req.include_twins:
+            docs &= self.canonical
+        if req.amount_min is not None or req.amount_max is not None:
+            lo = req.amount_min if req.amount_min is not None else float("-inf")
+            hi = req.amount_max if req.amount_max is not None else float("inf")
+            docs = {d for d in docs if lo <= self.amount[d] <= hi}
+        if req.status:
+            day = today_int(req.on)
+            docs = {d for d in docs if self.status_of(d, day) in req.status}
+        return docs
+
+    def selection(self, facet: str, values: tuple[str, ...]) -> frozenset[int]:
+        index = self.by_value.get(facet, {})
+        out: set[int] = set()
+        for v in values:
+            out |= index.get(v, frozenset())
+        return frozenset(out)
+
+    def apply(self, base: set[int], req: SearchRequest) -> tuple[set[int], dict[str, set[int]]]:
+        """The final set, and per facet the set its counts come from (all other selections)."""
+        chosen = {f: self.selection(f, v) for f, v in req.filters.items()}
+        final = set(base)
+        for docs in chosen.values():
+            final &= docs
+        per_facet: dict[str, set[int]] = {}
+        for name in (*FACET_FIELDS, STATUS_FACET):
+            docs = set(base)
+            for other, sel in chosen.items():
+                if other != name:
+                    docs &= sel
+            per_facet[name] = docs
+        return final, per_facet
+
+    def status_of(self, doc: int, day: int) -> str:
+        if self.start[doc] > day:
+            return "upcoming"
+        if self.end[doc] < day:
+            return "finished"
+        return "ongoing"
+
+    # -- counting ---------------------------------------------------------------------------
+
+    def facets(
+        self,
+        per_facet: dict[str, set[int]],
+        req: SearchRequest,
+        labels: Labels,
+        status_base: set[int],
+    ) -> list[Facet]:
+        out = []
+        for name in FACET_FIELDS:
+            docs = per_facet[name]
+            counts = []
+            prefixes = self._parent_prefixes(name, req)
+            for value, members in self.by_value[name].items():
+                if prefixes is not None and not value.startswith(prefixes):
+                    continue
+                c = len(members & docs) if len(members) < len(docs) else len(docs & members)
+                selected = value in req.filters.get(name, ())
+                if c or selected:
+                    counts.append((value, c, selected))
+            if name in _ORDER_BY_VALUE:
+                counts.sort(key=lambda x: x[0], reverse=True)
+            else:
+                counts.sort(key=lambda x: (-x[1], x[0]))
+            shown = [x for x in counts[: req.facet_size]]
+            shown += [x for x in counts[req.facet_size :] if x[2]]
+            parent = _PARENT.get(name, (None,))[0]
+            values = tuple(
+                FacetValue(
+                    v,
+                    labels.get(name, v, req.lang),
+                    c,
+                    sel,
+                    parent=_parent_code(name, v) if parent else None,
+                )
+                for v, c, sel in shown
+            )
+            out.append(
+                Facet(
+                    name, values, req.filters.get(name, ()), more=max(0, len(counts) - len(shown))
+                )
+            )
+        out.append(self._status_facet(status_base, req))
+        return out
+
+    def _parent_prefixes(self, name: str, req: SearchRequest) -> tuple[str, ...] | None:
+        for parent in _PARENT.get(name, ()):
+            chosen = req.filters.get(parent)
+            if chosen:
+                return tuple(chosen)
+        return None
+
+    def _status_facet(self, docs: set[int], req: SearchRequest) -> Facet:
+        day = today_int(req.on)
+        counts = {s: 0 for s in ("ongoing", "upcoming", "finished")}
+        start, end = self.start, self.end
+        for d in docs:
+            if start[d] > day:
+                counts["upcoming"] += 1
+            elif end[d] < day:
+                counts["finished"] += 1
+            else:
+                counts["ongoing"] += 1
+        values = tuple(
+            FacetValue(s, STATUS_LABELS[s][req.lang], c, s in req.status) for s, c in counts.items()
+        )
+        return Facet(STATUS_FACET, values, tuple(req.status))
+
+
+STATUS_LABELS = {
+    "ongoing": {"en": "Ongoing", "sv": "Pågående"},
+    "upcoming": {"en": "Upcoming", "sv": "Kommande"},
+    "finished": {"en": "Finished", "sv": "Avslutade"},
+}
+
+
+def status_on(start: int, end: int, day: date | None = None) -> str:
+    d = today_int(day)
+    return "upcoming" if start > d else "finished" if end < d else "ongoing"
+
+
+def _parent_code(name: str, value: str) -> str | None:
+    return value[:1] if name == "subject3" else value[:3] if name == "subject5" else None
+
+
+def _facet_values(f: dict[str, Any]) -> dict[str, list[str]]:
+    subjects = f["subjects"]
+    return {
+        "funder": f["funders"],
+        "org": [f["org"]] if f["org"] else [],
+        "org_type": [f["org_type"]] if f["org_type"] else [],
+        "award": f["award"],
+        "year": [str(y) for y in f["years"]],
+        "subject1": sorted({s[0] for s in subjects if s[0]}),
+        "subject3": sorted({s[1] for s in subjects if s[1]}),
+        "subject5": sorted({s[2] for s in subjects if s[2]}),
+    }

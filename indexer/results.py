@@ -1,0 +1,141 @@
+"""The plain result objects of the search service: what HTML, JSON and CSV all render.
+
+Dataclasses with ``to_dict()``; no Whoosh object ever leaves ``indexer``. Labels are resolved
+in the language of the request, so a renderer never needs the index to show a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    values: tuple[FacetValue, ...]
+    selected: tuple[str, ...] = ()
+    more: int = 0  # values left out beyond the facet size
+
+
+@dataclass(frozen=True)
+class OrgName:
+    id: str | None
+    key: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Hit:
+    uid: str
+    source: str
+    id: str
+    kind: str
+    title: str
+    title_lang: str | None
+    coordinator: OrgName | None
+    funders: tuple[OrgName, ...]
+    start: str | None
+    end: str | None
+    status: str
+    total_sek: float | None
+    snippet: str  # safe HTML: escaped text with <b class="match"> around matches
+    score: float | None = None
+    twin_of: str | None = None
+    twins: tuple[str, ...] = ()
+    record: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_dict(self, with_record: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_record:
+            data.pop("record")
+        return data
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    size: int
+    sort: str
+    lang: str
+    hits: tuple[Hit, ...]
+    facets: tuple[Facet, ...]
+    filters: dict[str, Any]
+    did_you_mean: str | None = None
+    took_ms: float = 0.0
+    index_version: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size)) if self.size else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "size": self.size,
+            "pages": self.pages,
+            "sort": self.sort,
+            "lang": self.lang,
+            "filters": self.filters,
+            "did_you_mean": self.did_you_mean,
+            "took_ms": round(self.took_ms, 2),
+            "index_version": self.index_version,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {f.name: asdict(f) for f in self.facets},
+        }
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    keys: tuple[str, ...]
+    labels: tuple[str, ...]
+    projects: int
+    sek: float
+
+
+@dataclass(frozen=True)
+class StatsTable:
+    dimensions: tuple[str, ...]
+    rows: tuple[StatsRow, ...]
+    total_projects: int
+    total_sek: float
+    query: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"
+    note: str = (
+        "SEK by year and funder follow the funding decisions; SEK by subject is split equally "
+        "across a project's subject codes; twin copies of a project are counted once."
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dimensions": list(self.dimensions),
+            "query": self.query,
+            "filters": self.filters,
+            "lang": self.lang,
+            "total_projects": self.total_projects,
+            "total_sek": round(self.total_sek, 2),
+            "note": self.note,
+            "rows": [
+                {
+                    **{d: k for d, k in zip(self.dimensions, r.keys, strict=True)},
+                    **{f"{d}_label": lab for d, lab in zip(self.dimensions, r.labels, strict=True)},
+                    "projects": r.projects,
+                    "sek": round(r.sek, 2),
+                }
+                for r in self.rows
+            ],
+        }

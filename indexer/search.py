@@ -1,0 +1,290 @@
+"""The search service: the one API the web app and the CLI use. Returns plain objects only.
+
+``SearchService(index_root)`` follows the published index: on every call it compares the real
+path of ``current`` with the version it has open and loads the new one when it changed (the
+version's Whoosh index, document table, labels and compound lexicon, loaded once and shared).
+Each thread keeps its own Whoosh searcher per version, so a search in flight finishes on the
+version it started with while new requests move on. Nothing here writes to an index.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from harvesters.records import Project
+from indexer.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
+from indexer.decompound import Decompounder
+from indexer.documents import Labels, today_int, uid_of
+from indexer.errors import IndexMissing, RecordNotFound, RecordWithdrawn
+from indexer.facets import DocTable
+from indexer.hits import HitMaker, configure
+from indexer.query import parse, plain_words
+from indexer.request import SearchRequest, check_dimensions
+from indexer.results import Hit, SearchResult, StatsTable
+from indexer.stats import statistics
+from indexer.versions import IndexLocation, read_manifest
+
+SORT_FIELDS = {
+    "start_desc": ("start", True),
+    "start_asc": ("start", False),
+    "end_desc": ("end", True),
+    "end_asc": ("end", False),
+    "amount_desc": ("amount", True),
+    "amount_asc": ("amount", False),
+}
+EXPORT_CAP = 50_000
+SIMILAR_FIELD = "text_exact"
+
+
+@dataclass
+class _Version:
+    path: Path
+    manifest: dict[str, Any]
+    ix: Any
+    table: DocTable
+    labels: Labels
+    decompounder: Decompounder | None
+    withdrawn: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class _Match:
+    version: _Version
+    searcher: Any
+    query: Any
+    request: SearchRequest
+    final: set[int]
+    per_facet: dict[str, set[int]]
+    base: set[int]
+
+
+class SearchService:
+    """Search, statistics, look-up and similar projects over the published index."""
+
+    def __init__(self, index_root: str | Path) -> None:
+        self.location = IndexLocation(index_root)
+        self._lock = threading.Lock()
+        self._version: _Version | None = None
+        self._local = threading.local()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        req = request.validated()
+        m = self._match(req)
+        hits = self._page(m)
+        facets = (
+            m.version.table.facets(m.per_facet, req, m.version.labels, m.per_facet["status"])
+            if req.with_facets
+            else []
+        )
+        did_you_mean = self._did_you_mean(m, len(m.final)) if req.q.strip() else None
+        return SearchResult(
+            query=req.q,
+            total=len(m.final),
+            page=req.page,
+            size=req.size,
+            sort=req.sort,
+            lang=req.lang,
+            hits=tuple(hits),
+            facets=tuple(facets),
+            filters=req.filters_dict(),
+            did_you_mean=did_you_mean,
+            took_ms=(time.perf_counter() - t0) * 1000,
+            index_version=m.version.name,
+        )
+
+    def stats(self, request: SearchRequest, by: tuple[str, ...]) -> StatsTable:
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        dims = check_dimensions(tuple(by))
+        m = self._match(req)
+        return statistics(
+            m.version.table,
+            m.final,
+            dims,
+            m.version.labels,
+            req.lang,
+            query=req.q,
+            filters=req.filters_dict(),
+        )
+
+    def iter_hits(self, request: SearchRequest, cap: int = EXPORT_CAP) -> Iterator[Hit]:
+        """Every matching project in the request's order, up to ``cap`` (for exports)."""
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        m = self._match(req)
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on))
+        for docnum in self._ordered(m, limit=cap):
+            yield maker.from_docnum(m.searcher, docnum)
+
+    def count(self, request: SearchRequest) -> int:
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        return len(self._match(req).final)
+
+    def get(self, source: str, source_id: str) -> Project:
+        """The record with this id; ``RecordWithdrawn`` or ``RecordNotFound`` otherwise."""
+        version = self._current()
+        uid = uid_of(source, source_id)
+        searcher = self._searcher(version)
+        docnum = searcher.document_number(uid=uid)
+        if docnum is None:
+            if uid in version.withdrawn:
+                raise RecordWithdrawn(f"{source_id} was withdrawn by its source ({source})")
+            raise RecordNotFound(f"no project {source_id!r} in {source}")
+        return Project.from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+
+    def similar(self, source: str, source_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
+        version = self._current()
+        searcher = self._searcher(version)
+        docnum = searcher.document_number(uid=uid_of(source, source_id))
+        if docnum is None:
+            raise RecordNotFound(f"no project {source_id!r} in {source}")
+        p = Project.from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+        text = " ".join(t for t in (p.title.sv, p.title.en, p.abstract.sv, p.abstract.en) if t)
+        if not text:
+            return []
+        skip = {docnum}
+        related = {uid_of(source, t) for t in p.twins}
+        maker = HitMaker(version.table, lang, today_int())
+        out: list[Hit] = []
+        for hit in searcher.more_like(
+            docnum,
+            SIMILAR_FIELD,
+            text=text,
+            top=limit * 3,
+            numterms=20,
+            filter=version.table.canonical,
+        ):
+            if hit.docnum in skip or hit["uid"] in related:
+                continue
+            out.append(maker.from_docnum(searcher, hit.docnum))
+            if len(out) == limit:
+                break
+        return out
+
+    def info(self) -> dict[str, Any]:
+        """The version being served: name, build time, document counts."""
+        version = self._current()
+        return {"version": version.name, **version.manifest}
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _match(self, req: SearchRequest) -> _Match:
+        version = self._current()
+        searcher = self._searcher(version)
+        query = parse(req.q, version.decompounder) if req.q.strip() else None
+        matched = None if query is None else searcher.docs_for_query(query)
+        base = version.table.base(matched, req)
+        final, per_facet = version.table.apply(base, req)
+        per_facet["status"] = per_facet.get("status", base)
+        return _Match(version, searcher, query, req, final, per_facet, base)
+
+    def _ordered(self, m: _Match, limit: int) -> list[int]:
+        if not m.final:
+            return []
+        sort = m.request.sort
+        if sort == "relevance" and m.query is None:
+            sort = "start_desc"
+        if sort == "relevance":
+            results = m.searcher.search(m.query, filter=m.final, limit=limit)
+            return [hit.docnum for hit in results]
+        field, reverse = SORT_FIELDS[sort]
+        table = m.version.table
+        values = {"start": table.start, "end": table.end, "amount": table.amount}[field]
+        ordered = sorted(m.final, key=lambda d: (values[d], -d if reverse else d), reverse=reverse)
+        return ordered[:limit]
+
+    def _page(self, m: _Match) -> list[Hit]:
+        req = m.request
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on))
+        wanted = self._ordered(m, limit=req.page * req.size)[(req.page - 1) * req.size :]
+        if not wanted:
+            return []
+        if m.query is None:
+            return [maker.from_docnum(m.searcher, d) for d in wanted]
+        results = m.searcher.search(m.query, filter=set(wanted), limit=len(wanted), terms=True)
+        configure(results)
+        by_doc = {hit.docnum: hit for hit in results}
+        out = []
+        for d in wanted:
+            hit = by_doc.get(d)
+            out.append(maker.from_whoosh(hit, True) if hit else maker.from_docnum(m.searcher, d))
+        return out
+
+    def _did_you_mean(self, m: _Match, total: int) -> str | None:
+        if total >= 3:
+            return None
+        reader = m.searcher.reader()
+        words = plain_words(m.request.q)
+        fixed = []
+        changed = False
+        for word in words:
+            low = word.lower()
+            if any(reader.doc_frequency(f, low) for f in ("title_exact", "text_exact")):
+                fixed.append(word)
+                continue
+            best = reader.corrector("text_exact").suggest(low, limit=1, maxdist=2, prefix=1)
+            if best and best[0] != low:
+                fixed.append(best[0])
+                changed = True
+            else:
+                fixed.append(word)
+        if not changed:
+            return None
+        suggestion = " ".join(fixed)
+        alt = replace(m.request, q=suggestion)
+        try:
+            better = len(self._match(alt).final)
+        except Exception:  # noqa: BLE001 - a suggestion must never break the search
+            return None
+        return suggestion if better > total else None
+
+    def _searcher(self, version: _Version) -> Any:
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] is version:
+            return held[1]
+        if held is not None:
+            held[1].close()
+        searcher = version.ix.searcher()
+        self._local.held = (version, searcher)
+        return searcher
+
+    def _current(self) -> _Version:
+        path = self.location.current_path()
+        if path is None:
+            raise IndexMissing("no index has been published yet: run `research-index index`")
+        version = self._version
+        if version is not None and version.path == path:
+            return version
+        with self._lock:
+            if self._version is None or self._version.path != path:
+                self._version = _open_version(path)
+            return self._version
+
+
+def _open_version(path: Path) -> _Version:
+    ix = whoosh_index.open_dir(path)
+    with ix.reader() as reader:
+        table = DocTable.load(reader)
+    labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
+    compounds = path / COMPOUNDS_FILE
+    decompounder = Decompounder.load(compounds) if compounds.is_file() else None
+    withdrawn_file = path / WITHDRAWN_FILE
+    withdrawn = (
+        frozenset(json.loads(withdrawn_file.read_text("utf-8")))
+        if withdrawn_file.is_file()
+        else frozenset()
+    )
+    return _Version(path, read_manifest(path), ix, table, labels, decompounder, withdrawn)

@@ -1,0 +1,140 @@
+"""Index versions on disk: versioned directories, the ``current`` pointer, publishing, clean-up.
+
+Layout under ``<home>/index``::
+
+    versions/v-20261123T150102.123456Z-4f2a/   one complete index: Whoosh files + MANIFEST.json
+    current -> versions/v-...           a relative symlink, swapped with one rename(2)
+
+A version is never changed after it is published. Readers resolve ``current`` to its real path
+and reopen when that path changes (a new version has a new directory, so a same-generation
+swap cannot go unnoticed). Old versions are removed only after a grace period, so searches in
+flight finish on the files they opened. A directory without a manifest is an unfinished build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "MANIFEST.json"
+DEFAULT_GRACE_SECONDS = 600.0
+DEFAULT_KEEP = 2
+
+
+@dataclass(frozen=True)
+class Version:
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+class IndexLocation:
+    """The index folder of one data home."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.versions_dir = self.root / "versions"
+        self.pointer = self.root / "current"
+
+    def new_version_dir(self) -> Path:
+        """A fresh, empty directory for a build; it is invisible to readers until published."""
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")  # sorts chronologically
+        path = self.versions_dir / f"v-{stamp}-{secrets.token_hex(3)}"
+        path.mkdir()
+        return path
+
+    def current_path(self) -> Path | None:
+        """The real path of the published version, or None when nothing is published."""
+        try:
+            target = os.readlink(self.pointer)
+        except FileNotFoundError:
+            return None
+        path = (self.pointer.parent / target).resolve()
+        return path if (path / MANIFEST).is_file() else None
+
+    def current(self) -> Version | None:
+        path = self.current_path()
+        return Version(path, read_manifest(path)) if path else None
+
+    def publish(self, version_dir: Path) -> None:
+        """Point ``current`` at ``version_dir`` with one atomic rename."""
+        if not (version_dir / MANIFEST).is_file():
+            raise ValueError(f"{version_dir} has no {MANIFEST}: refusing to publish it")
+        tmp = self.root / f".current.{os.getpid()}.{secrets.token_hex(3)}"
+        target = os.path.relpath(version_dir, self.root)
+        os.symlink(target, tmp)
+        os.replace(tmp, self.pointer)
+        _fsync_dir(self.root)
+
+    def versions(self) -> list[Path]:
+        if not self.versions_dir.is_dir():
+            return []
+        return sorted(p for p in self.versions_dir.iterdir() if p.is_dir())
+
+    def cleanup(
+        self, grace_seconds: float = DEFAULT_GRACE_SECONDS, keep: int = DEFAULT_KEEP
+    ) -> list[Path]:
+        """Remove versions that are not current, not among the newest ``keep`` complete ones,
+        and older than the grace period; unfinished builds go after the grace period too."""
+        current = self.current_path()
+        complete = [p for p in self.versions() if (p / MANIFEST).is_file()]
+        protected = set(complete[-keep:]) if keep > 0 else set()
+        if current:
+            protected.add(current)
+        now = time.time()
+        removed = []
+        for path in self.versions():
+            if path in protected:
+                continue
+            if now - path.stat().st_mtime < grace_seconds:
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        return removed
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest last, atomically: its presence marks the version complete."""
+    tmp = path / (MANIFEST + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    for child in path.iterdir():
+        if child.is_file() and child.name != MANIFEST + ".tmp":
+            _fsync_file(child)
+    os.replace(tmp, path / MANIFEST)
+    _fsync_dir(path)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    with (path / MANIFEST).open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
