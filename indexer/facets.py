@@ -71,7 +71,8 @@ class DocTable:
     # -- filtering --------------------------------------------------------------------------
 
     def base(self, matched: Iterable[int] | None, req: SearchRequest) -> set[int]:
-        """Documents that match the query and every filter except the facet selections."""
+        """Documents that match the query and every filter except the facet and status
+        selections (``apply`` adds those, so each one's own counts can ignore it)."""
         docs = set(self.live if matched is None else matched)
         docs &= self.live
         if not req.include_twins:
@@ -80,9 +81,6 @@ class DocTable:
             lo = req.amount_min if req.amount_min is not None else float("-inf")
             hi = req.amount_max if req.amount_max is not None else float("inf")
             docs = {d for d in docs if lo <= self.amount[d] <= hi}
-        if req.status:
-            day = today_int(req.on)
-            docs = {d for d in docs if self.status_of(d, day) in req.status}
         return docs
 
     def selection(self, facet: str, values: tuple[str, ...]) -> frozenset[int]:
@@ -95,6 +93,11 @@ class DocTable:
     def apply(self, base: set[int], req: SearchRequest) -> tuple[set[int], dict[str, set[int]]]:
         """The final set, and per facet the set its counts come from (all other selections)."""
         chosen = {f: self.selection(f, v) for f, v in req.filters.items()}
+        if req.status:
+            day = today_int(req.on)
+            chosen[STATUS_FACET] = frozenset(
+                d for d in base if self.status_of(d, day) in req.status
+            )
         final = set(base)
         for docs in chosen.values():
             final &= docs
@@ -117,11 +120,7 @@ class DocTable:
     # -- counting ---------------------------------------------------------------------------
 
     def facets(
-        self,
-        per_facet: dict[str, set[int]],
-        req: SearchRequest,
-        labels: Labels,
-        status_base: set[int],
+        self, per_facet: dict[str, set[int]], req: SearchRequest, labels: Labels
     ) -> list[Facet]:
         out = []
         for name in FACET_FIELDS:
@@ -157,7 +156,7 @@ class DocTable:
                     name, values, req.filters.get(name, ()), more=max(0, len(counts) - len(shown))
                 )
             )
-        out.append(self._status_facet(status_base, req))
+        out.append(self._status_facet(per_facet[STATUS_FACET], req))
         return out
 
     def _parent_prefixes(self, name: str, req: SearchRequest) -> tuple[str, ...] | None:

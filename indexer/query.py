@@ -194,15 +194,15 @@ def _term(node: Q.Term, dc: Decompounder | None) -> Q.Query | None:
             alternatives.append(Q.And([Q.Term(field, t) for t in tokens], boost=b))
     if dc is not None and node.fieldname in ("text", "title", "abstract"):
         parts = split_query_word(word, dc)
-        if parts:
-            for field in ("title_sv", "abstract_sv"):
-                stems = [analysed(field, p) for p in parts]
-                if all(stems):
-                    alternatives.append(
-                        Q.And(
-                            [Q.Term(field, s[0]) for s in stems], boost=COMPOUND_BOOST * node.boost
-                        )
-                    )
+        stems = [analysed("title_sv", p) for p in parts]
+        if parts and all(stems):
+            # every part somewhere in the Swedish title or abstract ("cancer" ... "forskning")
+            alternatives.append(
+                Q.And(
+                    [Q.Or([Q.Term(f, s[0]) for f in ("title_sv", "abstract_sv")]) for s in stems],
+                    boost=COMPOUND_BOOST * node.boost,
+                )
+            )
     if not alternatives:
         return None
     return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)

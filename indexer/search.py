@@ -87,9 +87,7 @@ class SearchService:
         m = self._match(req)
         hits = self._page(m)
         facets = (
-            m.version.table.facets(m.per_facet, req, m.version.labels, m.per_facet["status"])
-            if req.with_facets
-            else []
+            m.version.table.facets(m.per_facet, req, m.version.labels) if req.with_facets else []
         )
         did_you_mean = self._did_you_mean(m, len(m.final)) if req.q.strip() else None
         return SearchResult(
@@ -165,7 +163,7 @@ class SearchService:
             text=text,
             top=limit * 3,
             numterms=20,
-            filter=version.table.canonical,
+            filter=set(version.table.canonical),
         ):
             if hit.docnum in skip or hit["uid"] in related:
                 continue
@@ -188,7 +186,6 @@ class SearchService:
         matched = None if query is None else searcher.docs_for_query(query)
         base = version.table.base(matched, req)
         final, per_facet = version.table.apply(base, req)
-        per_facet["status"] = per_facet.get("status", base)
         return _Match(version, searcher, query, req, final, per_facet, base)
 
     def _ordered(self, m: _Match, limit: int) -> list[int]:
