@@ -56,3 +56,13 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     documented = {env: key for env, key in rows}
     declared = {s.env: s.key for s in SETTINGS}
     assert documented == declared
+
+
+def test_readme_commands_and_ci_agree() -> None:
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)\n```", text, flags=re.S)
+    run_product, run_tests = blocks[0].strip(), blocks[1].strip()
+    assert run_product.startswith("pip install -e . && research-index ")
+    assert run_tests.startswith('pip install -e ".[test]"')
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert run_tests in ci.splitlines()
