@@ -85,7 +85,9 @@ def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
         if getattr(args, name):
             filters[name] = tuple(getattr(args, name))
     for code in args.subject:
-        level = {1: "subject1", 3: "subject3", 5: "subject5"}.get(len(code), "subject5")
+        level = {1: "subject1", 3: "subject3", 5: "subject5"}.get(len(code))
+        if level is None or not code.isdigit():
+            raise InvalidRequest(f"SSIF codes have 1, 3 or 5 digits, not {code!r}")
         filters[level] = (*filters.get(level, ()), code)
     return SearchRequest(
         q=query,
