@@ -137,6 +137,7 @@ def test_bad_query_exits_2(capsys, kth_home: Path, query: str, message: str) -> 
         (("--page", "1001", "--size", "10"), "pages reach only the first 10000 results"),
         (("--funder", "no such; funder"), "is not a valid code"),
         (("--amount-min", "5", "--amount-max", "1"), "minimum amount is larger"),
+        (("--subject", "10"), "SSIF codes have 1, 3 or 5 digits"),
     ],
 )
 def test_bad_request_exits_2(capsys, kth_home: Path, args: tuple[str, ...], message: str) -> None:
