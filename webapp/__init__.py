@@ -1,5 +1,67 @@
 """The web app: faceted search, detail pages, statistics, JSON API and CSV export (Flask).
 
-Only this package imports flask. ``webapp.cli`` is also the composition root of the one
-console command, ``research-index``.
+``create_app(test_config=None)`` is the factory: it reads the settings, opens one search
+service on the published index (``app.extensions["search"]``), registers the blueprints and
+the error handlers, and adds security headers to every response. Only this package imports
+flask; ``webapp.cli`` is also the composition root of the ``research-index`` command.
 """
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from indexer.search import SearchService
+from webapp import errors
+from webapp.config import defaults
+from webapp.i18n import current_lang, t
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(defaults())
+    home = Path(os.environ.get("RESEARCH_INDEX_HOME", "./index_data"))
+    app.config["INDEX_DIR"] = str(home / "index")
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["search"] = SearchService(app.config["INDEX_DIR"])
+    app.jinja_env.globals.update(t=t)
+    app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
+
+    from webapp import api, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+
+    @app.before_request
+    def choose_language() -> None:
+        g.lang = None
+        g.pop("lang")
+        current_lang()
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        chosen = request.args.get("lang")
+        if chosen in ("en", "sv") and request.cookies.get("lang") != chosen:
+            response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    return app
+
+
+def search_service(app: Flask) -> SearchService:
+    service: SearchService = app.extensions["search"]
+    return service

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from harvesters import cli as harvest_cli
-from harvesters.config import load_config
+from harvesters.config import Config, load_config
 from harvesters.errors import ConfigError
 from indexer import cli as index_cli
+from indexer.versions import IndexLocation
 
 
 class _JsonFormatter(logging.Formatter):
@@ -46,7 +47,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     harvest_cli.register(sub)
     index_cli.register(sub)
+    p = sub.add_parser("serve", help="serve the web site on a production WSGI server (waitress)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.set_defaults(handler=cmd_serve)
     return parser
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """Serve until interrupted. The site follows each newly published index by itself."""
+    import waitress
+
+    from webapp import create_app
+
+    app = create_app({"INDEX_DIR": str(config.index_root)})
+    log = logging.getLogger("research_index.web")
+    if IndexLocation(config.index_root).current_path() is None:
+        log.warning("no index is published yet: pages answer 503 until `research-index index`")
+    print(f"serving on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="research-index",
+        channel_timeout=60,
+        max_request_body_size=65536,
+    )
+    return 0
 
 
 def _setup_logging(verbose: bool, as_json: bool) -> None:

@@ -1,0 +1,120 @@
+"""Interface texts in Swedish and English, and how a request chooses its language.
+
+``t(key)`` in templates looks a label up in the request's language. The language comes from
+``?lang=``, then the ``lang`` cookie (set when a user switches), then the browser's
+Accept-Language, then the configured default.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+LANGS = ("en", "sv")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "site": {"en": "Research index", "sv": "Forskningsindex"},
+    "tagline": {
+        "en": "Swedish research projects and what funds them",
+        "sv": "Svenska forskningsprojekt och deras finansiering",
+    },
+    "search": {"en": "Search", "sv": "Sök"},
+    "search_label": {"en": "Search projects", "sv": "Sök projekt"},
+    "placeholder": {
+        "en": 'e.g. klimat, "machine learning", person:"Anna Berg"',
+        "sv": 't.ex. klimat, "machine learning", person:"Anna Berg"',
+    },
+    "statistics": {"en": "Statistics", "sv": "Statistik"},
+    "api": {"en": "API", "sv": "API"},
+    "results": {"en": "projects", "sv": "projekt"},
+    "no_results": {"en": "No projects match.", "sv": "Inga projekt matchar."},
+    "did_you_mean": {"en": "Did you mean", "sv": "Menade du"},
+    "filters": {"en": "Filters", "sv": "Filter"},
+    "clear_all": {"en": "Clear all", "sv": "Rensa alla"},
+    "remove_filter": {"en": "Remove filter", "sv": "Ta bort filter"},
+    "sort": {"en": "Sort", "sv": "Sortera"},
+    "apply": {"en": "Apply", "sv": "Använd"},
+    "previous": {"en": "Previous", "sv": "Föregående"},
+    "next": {"en": "Next", "sv": "Nästa"},
+    "page": {"en": "Page", "sv": "Sida"},
+    "of": {"en": "of", "sv": "av"},
+    "download_csv": {"en": "Download CSV", "sv": "Ladda ner CSV"},
+    "feed": {"en": "Follow (Atom feed)", "sv": "Följ (Atom-flöde)"},
+    "more": {"en": "more", "sv": "fler"},
+    "period": {"en": "Period", "sv": "Period"},
+    "status": {"en": "Status", "sv": "Status"},
+    "total_sek": {"en": "Total (SEK)", "sv": "Totalt (kr)"},
+    "coordinator": {"en": "Coordinating organisation", "sv": "Koordinerande organisation"},
+    "funders": {"en": "Funders", "sv": "Finansiärer"},
+    "funder": {"en": "Funder", "sv": "Finansiär"},
+    "org": {"en": "Organisation", "sv": "Organisation"},
+    "org_type": {"en": "Organisation type", "sv": "Organisationstyp"},
+    "award": {"en": "Award type", "sv": "Bidragsform"},
+    "year": {"en": "Funding year", "sv": "Finansieringsår"},
+    "subject1": {"en": "Subject area", "sv": "Ämnesområde"},
+    "subject3": {"en": "Subject group", "sv": "Ämnesgrupp"},
+    "subject5": {"en": "Subject", "sv": "Ämne"},
+    "subjects": {"en": "Subjects", "sv": "Ämnen"},
+    "abstract": {"en": "Abstract", "sv": "Sammanfattning"},
+    "people": {"en": "People", "sv": "Personer"},
+    "fundings": {"en": "Funding decisions", "sv": "Finansieringsbeslut"},
+    "amount": {"en": "Amount (SEK)", "sv": "Belopp (kr)"},
+    "source": {"en": "Source", "sv": "Källa"},
+    "at_source": {"en": "View at the source", "sv": "Visa i källan"},
+    "similar": {"en": "Similar projects", "sv": "Liknande projekt"},
+    "twin_note": {"en": "Also filed as", "sv": "Även registrerat som"},
+    "twin_of": {"en": "This is a duplicate listing of", "sv": "Detta är en dubblett av"},
+    "in_lang": {"en": "in", "sv": "på"},
+    "lang_en": {"en": "English", "sv": "engelska"},
+    "lang_sv": {"en": "Swedish", "sv": "svenska"},
+    "switch_lang": {"en": "På svenska", "sv": "In English"},
+    "relevance": {"en": "Relevance", "sv": "Relevans"},
+    "start_desc": {"en": "Start date, newest", "sv": "Startdatum, nyast"},
+    "start_asc": {"en": "Start date, oldest", "sv": "Startdatum, äldst"},
+    "end_desc": {"en": "End date, latest", "sv": "Slutdatum, senast"},
+    "end_asc": {"en": "End date, earliest", "sv": "Slutdatum, tidigast"},
+    "amount_desc": {"en": "Amount, largest", "sv": "Belopp, störst"},
+    "amount_asc": {"en": "Amount, smallest", "sv": "Belopp, minst"},
+    "ongoing": {"en": "Ongoing", "sv": "Pågående"},
+    "finished": {"en": "Finished", "sv": "Avslutat"},
+    "upcoming": {"en": "Upcoming", "sv": "Kommande"},
+    "projects": {"en": "Projects", "sv": "Projekt"},
+    "sek": {"en": "SEK", "sv": "kr"},
+    "error": {"en": "Something is wrong with the request", "sv": "Något är fel med frågan"},
+    "not_found": {"en": "Not found", "sv": "Hittades inte"},
+    "withdrawn": {"en": "Withdrawn", "sv": "Tillbakadraget"},
+    "unavailable": {"en": "The index is not available", "sv": "Indexet är inte tillgängligt"},
+    "back_to_search": {"en": "Back to search", "sv": "Tillbaka till sökningen"},
+    "org_projects": {"en": "Projects coordinated here", "sv": "Projekt som koordineras här"},
+    "by_year": {"en": "By funding year", "sv": "Per finansieringsår"},
+    "by_funder": {"en": "By funder", "sv": "Per finansiär"},
+    "by_org": {"en": "By organisation", "sv": "Per organisation"},
+    "by_subject": {"en": "By subject area", "sv": "Per ämnesområde"},
+    "table": {"en": "Table", "sv": "Tabell"},
+    "orcid": {"en": "ORCID", "sv": "ORCID"},
+    "role": {"en": "Role", "sv": "Roll"},
+    "name": {"en": "Name", "sv": "Namn"},
+    "unknown": {"en": "Unknown", "sv": "Okänd"},
+    "open_ended": {"en": "open-ended", "sv": "tillsvidare"},
+}
+
+
+def current_lang() -> str:
+    """The request's interface language (cached on ``g``)."""
+    if "lang" in g:
+        return str(g.lang)
+    lang = request.args.get("lang")
+    if lang not in LANGS:
+        lang = request.cookies.get("lang")
+    if lang not in LANGS:
+        lang = request.accept_languages.best_match(LANGS) or None
+    if lang not in LANGS:
+        lang = current_app.config.get("DEFAULT_LANG", "en")
+    g.lang = lang
+    return str(lang)
+
+
+def t(key: str) -> str:
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    return entry.get(current_lang(), entry["en"])

@@ -1,0 +1,116 @@
+"""HTML pages: the search page with facets, and the project page.
+
+Views parse the URL (``webapp.params``), call the search service and render its plain result
+objects; they never touch Whoosh or the store. Everything from records is escaped by Jinja;
+the only markup let through is the snippet, which the indexer builds as escaped HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+
+from indexer.documents import date_int, org_key
+from indexer.facets import status_on
+from indexer.request import SORTS
+from indexer.results import Facet, SearchResult
+from webapp import search_service
+from webapp.i18n import current_lang, t
+from webapp.params import request_from_args, state, toggle, with_params, without_filters
+
+bp = Blueprint("pages", __name__)
+
+
+def search_request(lang: str):  # type: ignore[no-untyped-def]
+    cfg = current_app.config
+    return request_from_args(request.args, lang, cfg["PAGE_SIZE"], cfg["MAX_QUERY_CHARS"])
+
+
+@bp.get("/")
+@bp.get("/search")
+def search() -> str:
+    lang = current_lang()
+    req = search_request(lang)
+    result = search_service(current_app).search(req)
+    pairs = state(request.args)
+    return render_template(
+        "search.html",
+        result=result,
+        facets=[_facet_view(f, pairs) for f in result.facets if f.values or f.selected],
+        chips=_chips(result, pairs),
+        clear_url=without_filters(pairs),
+        pages=_pagination(result, pairs),
+        sorts=[(s, t(s), with_params(pairs, sort=s)) for s in SORTS],
+        pairs=pairs,
+        csv_url="/search.csv" + with_params(pairs, page=None, size=None),
+        feed_url="/search.atom" + with_params(pairs, page=None, size=None, sort=None),
+        stats_url="/stats" + with_params(pairs, page=None, size=None, sort=None),
+        lang_url=with_params(pairs, lang="en" if lang == "sv" else "sv"),
+        suggestion_url=with_params(pairs, q=result.did_you_mean) if result.did_you_mean else None,
+    )
+
+
+@bp.get("/project/<source>/<path:pid>")
+def project(source: str, pid: str) -> str:
+    lang = current_lang()
+    service = search_service(current_app)
+    p = service.get(source, pid)
+    similar = service.similar(source, pid, limit=5, lang=lang)
+    status = status_on(date_int(p.start, 0), date_int(p.end, 99991231), date.today())
+    return render_template(
+        "project.html",
+        p=p,
+        similar=similar,
+        status=status,
+        lang=lang,
+        org_key=org_key,
+        lang_url=with_params(state(request.args), lang="en" if lang == "sv" else "sv"),
+    )
+
+
+def _facet_view(facet: Facet, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    name = facet.name
+    return {
+        "name": name,
+        "label": t(name),
+        "more": facet.more,
+        "values": [
+            {
+                "value": v.value,
+                "label": v.label,
+                "count": v.count,
+                "selected": v.selected,
+                "url": toggle(pairs, name, v.value),
+            }
+            for v in facet.values
+        ],
+    }
+
+
+def _chips(result: SearchResult, pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    labels = {(f.name, v.value): v.label for f in result.facets for v in f.values}
+    chips = []
+    for name, value in pairs:
+        if (name, value) in labels or name in ("status",):
+            chips.append(
+                {
+                    "facet": t(name),
+                    "label": labels.get((name, value), t(value)),
+                    "url": toggle(pairs, name, value),
+                }
+            )
+    return chips
+
+
+def _pagination(result: SearchResult, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    last = min(result.pages, 10_000 // max(result.size, 1))
+    return {
+        "current": result.page,
+        "last": last,
+        "prev": with_params(pairs, page=result.page - 1) if result.page > 1 else None,
+        "next": with_params(pairs, page=result.page + 1) if result.page < last else None,
+        "first_item": (result.page - 1) * result.size + 1 if result.hits else 0,
+        "last_item": (result.page - 1) * result.size + len(result.hits),
+    }
