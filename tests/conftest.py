@@ -63,3 +63,78 @@ def kth_service(kth_home: Path):  # type: ignore[no-untyped-def]
     from indexer.search import SearchService
 
     return SearchService(kth_home / "index")
+
+
+XSS_TITLE = '<script>alert("t")</script> Evil title =HYPERLINK("http://x")'
+XSS_ABSTRACT = '"><img src=x onerror=alert(1)> Forskning om <b>fetstil</b> &amp; mer'
+XSS_ORG = "<svg onload=alert(2)> Evil University"
+XSS_FUNDER = "@SUM(A1) <iframe src=javascript:alert(3)>"
+
+
+def evil_rows() -> list[dict[str, object]]:
+    """Projects whose every text field carries a markup or formula payload."""
+    base = {
+        "projectStartDate": "2020-01-01 00:00:00",
+        "projectEndDate": "2030-12-31 00:00:00",
+        "coordinatingOrganisationId": "999999-0001",
+        "coordinatingOrganisationNameEn": XSS_ORG,
+        "coordinatingOrganisationNameSv": XSS_ORG,
+        "coordinatingOrganisationTypeOfOrganisationEn": "<i>University</i>",
+        "fundingOrganisationId": "999999-0002",
+        "fundingOrganisationNameEn": XSS_FUNDER,
+        "fundingOrganisationNameSv": XSS_FUNDER,
+        "fundingsSek": 1000,
+        "fundingYear": "2020",
+        "peopleList": [
+            {
+                "fullName": "<b>Mallory</b>",
+                "orcId": "0000-0002-5407-0835",
+                "roleEn": "<u>PI</u>",
+                "roleSv": "PL",
+            }
+        ],
+        "scbs": [
+            {
+                "scb1Id": "1",
+                "scb1NameEn": "<s>Natural</s>",
+                "scb1NameSv": "<s>Natur</s>",
+                "scb3Id": "101",
+                "scb3NameEn": "Maths",
+                "scb3NameSv": "Matte",
+                "scb5Id": "10101",
+                "scb5NameEn": "Analysis",
+                "scb5NameSv": "Analys",
+            }
+        ],
+    }
+    return [
+        {
+            **base,
+            "projectId": "2020-66601_VR",
+            "projectTitleEn": XSS_TITLE,
+            "projectTitleSv": XSS_TITLE,
+            "projectAbstractEn": XSS_ABSTRACT,
+            "projectAbstractSv": XSS_ABSTRACT,
+        },
+        {
+            **base,
+            "projectId": "2020-66602_VR",
+            "projectTitleEn": "-cmd|' /C calc'!A0",
+            "projectAbstractEn": "+1 and \t=1 forskning",
+        },
+    ]
+
+
+@pytest.fixture(scope="session")
+def evil_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose only projects carry XSS and CSV-formula payloads, indexed."""
+    import json
+
+    from webapp.cli import main
+
+    home = tmp_path_factory.mktemp("evil")
+    source = home / "evil.json"
+    source.write_text(json.dumps(evil_rows()), encoding="utf-8")
+    assert main(["--home", str(home), "import", "swecris", str(source), "--quiet"]) == 0
+    assert main(["--home", str(home), "index", "--quiet"]) == 0
+    return home
