@@ -5,16 +5,20 @@ XML libraries. Records are frozen dataclasses with a canonical ``to_dict()`` / `
 round trip; the store keys them by ``(source, source_id)`` and hashes ``canonical_json()``.
 
 A project is the unit of search. A SweCRIS row is one *funding decision*; the normaliser groups
-rows into one ``Project`` with a tuple of ``Funding``. Facilities, organisations and people are
-record kinds of their own (``KIND_*``); later harvesters fill them.
+rows into one ``Project`` with a tuple of ``Funding``. Facilities (``Facility``), organisations
+(``Organisation``) and people (``PersonRecord``) are record kinds of their own, linked by
+``Ref`` (an id plus the name embedded where the link was found). ``record_from_dict`` rebuilds
+any kind from its stored form by the type hints of its dataclass.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 KIND_PROJECT = "project"
 KIND_FACILITY = "facility"
@@ -128,6 +132,10 @@ class Project:
     updated: str | None = None
     twin_of: str | None = None
     twins: tuple[str, ...] = ()
+    acronym: str | None = None
+    keywords: tuple[str, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    facilities: tuple[Ref, ...] = ()
     kind: str = KIND_PROJECT
 
     @property
@@ -164,48 +172,130 @@ class Project:
         return _to_plain(self)
 
     def canonical_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _canonical(self)
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        return _hash(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Project:
-        return cls(
-            source=data["source"],
-            source_id=data["source_id"],
-            title=_text(data.get("title")),
-            abstract=_text(data.get("abstract")),
-            start=data.get("start"),
-            end=data.get("end"),
-            coordinator=_org(data.get("coordinator")),
-            fundings=tuple(_funding(f) for f in data.get("fundings") or ()),
-            award_type=_award(data.get("award_type")),
-            people=tuple(
-                Person(
-                    name=p["name"],
-                    role=_text(p.get("role")),
-                    orcid=p.get("orcid"),
-                    person_id=p.get("person_id"),
-                )
-                for p in data.get("people") or ()
-            ),
-            subjects=tuple(_subject_path(s) for s in data.get("subjects") or ()),
-            source_url=data.get("source_url"),
-            loaded=data.get("loaded"),
-            updated=data.get("updated"),
-            twin_of=data.get("twin_of"),
-            twins=tuple(data.get("twins") or ()),
-            kind=data.get("kind", KIND_PROJECT),
-        )
+        return _build(cls, data)  # type: ignore[no-any-return]
 
 
-def record_from_dict(data: dict[str, Any]) -> Project:
+@dataclass(frozen=True)
+class Identifier:
+    """An identifier with its scheme (a CERIF type URI, "ror", "orgnr", "doi", ...)."""
+
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to another record by id, with the name embedded where it was found, so a
+    dangling link still shows a name."""
+
+    id: str | None = None
+    name: Text = field(default_factory=Text)
+
+
+@dataclass(frozen=True)
+class Facility:
+    """A research facility or piece of equipment (CERIF Equipment; a core facility list row)."""
+
+    source: str
+    source_id: str
+    name: Text = field(default_factory=Text)
+    acronym: str | None = None
+    description: Text = field(default_factory=Text)
+    owners: tuple[OrgRef, ...] = ()
+    types: tuple[Text, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    used_by: tuple[Ref, ...] = ()
+    subjects: tuple[SubjectPath, ...] = ()
+    city: str | None = None
+    services: Text = field(default_factory=Text)
+    access: Text = field(default_factory=Text)
+    contact: str | None = None
+    url: str | None = None
+    source_url: str | None = None
+    loaded: str | None = None
+    updated: str | None = None
+    kind: str = KIND_FACILITY
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    def canonical_json(self) -> str:
+        return _canonical(self)
+
+    def content_hash(self) -> str:
+        return _hash(self)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An organisation as a record of its own (CERIF OrgUnit)."""
+
+    source: str
+    source_id: str
+    name: Text = field(default_factory=Text)
+    acronym: str | None = None
+    type: Text = field(default_factory=Text)
+    identifiers: tuple[Identifier, ...] = ()
+    part_of: Ref | None = None
+    source_url: str | None = None
+    kind: str = KIND_ORGANISATION
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    def canonical_json(self) -> str:
+        return _canonical(self)
+
+    def content_hash(self) -> str:
+        return _hash(self)
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person as a record of its own (CERIF Person); ORCID is the stable key when present."""
+
+    source: str
+    source_id: str
+    name: str
+    orcid: str | None = None
+    identifiers: tuple[Identifier, ...] = ()
+    affiliations: tuple[Ref, ...] = ()
+    source_url: str | None = None
+    kind: str = KIND_PERSON
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)
+
+    def canonical_json(self) -> str:
+        return _canonical(self)
+
+    def content_hash(self) -> str:
+        return _hash(self)
+
+
+Record = Project | Facility | Organisation | PersonRecord
+KINDS: dict[str, type] = {
+    KIND_PROJECT: Project,
+    KIND_FACILITY: Facility,
+    KIND_ORGANISATION: Organisation,
+    KIND_PERSON: PersonRecord,
+}
+
+
+def record_from_dict(data: dict[str, Any]) -> Record:
     """Rebuild a record of any kind from its stored dict."""
     kind = data.get("kind", KIND_PROJECT)
-    if kind == KIND_PROJECT:
-        return Project.from_dict(data)
-    raise ValueError(f"unknown record kind {kind!r}")
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown record kind {kind!r}")
+    return _build(cls, data)  # type: ignore[no-any-return]
 
 
 def _to_plain(obj: Any) -> Any:
@@ -216,48 +306,39 @@ def _to_plain(obj: Any) -> Any:
     return obj
 
 
-def _text(data: dict[str, Any] | None) -> Text:
-    if not data:
-        return Text()
-    return Text(sv=data.get("sv"), en=data.get("en"))
+def _canonical(obj: Any) -> str:
+    return json.dumps(_to_plain(obj), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _org(data: dict[str, Any] | None) -> OrgRef | None:
-    if data is None:
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(_canonical(obj).encode("utf-8")).hexdigest()
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """Rebuild a value of type ``tp`` from its plain form (dicts, lists, scalars)."""
+    if value is None:
         return None
-    return OrgRef(id=data.get("id"), name=_text(data.get("name")), type=_text(data.get("type")))
-
-
-def _award(data: dict[str, Any] | None) -> AwardType | None:
-    if data is None:
-        return None
-    return AwardType(id=str(data["id"]), label=_text(data.get("label")))
-
-
-def _funding(data: dict[str, Any]) -> Funding:
-    funder = _org(data.get("funder")) or OrgRef()
-    return Funding(
-        funder=funder,
-        amount=data.get("amount"),
-        currency=data.get("currency") or "SEK",
-        year=data.get("year"),
-        start=data.get("start"),
-        end=data.get("end"),
-        award_type=_award(data.get("award_type")),
-        source_id=data.get("source_id"),
-    )
-
-
-def _subject(data: dict[str, Any] | None) -> Subject | None:
-    if data is None:
-        return None
-    return Subject(code=str(data["code"]), label=_text(data.get("label")))
-
-
-def _subject_path(data: dict[str, Any]) -> SubjectPath:
-    return SubjectPath(
-        level1=_subject(data.get("level1")),
-        level3=_subject(data.get("level3")),
-        level5=_subject(data.get("level5")),
-        scheme=data.get("scheme") or SUBJECT_SCHEME_SSIF2011,
-    )
+    origin = get_origin(tp)
+    if origin in (Union, UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        return _build(args[0], value) if len(args) == 1 else value
+    if origin is tuple:
+        (item, *_rest) = get_args(tp)
+        return tuple(_build(item, v) for v in value)
+    if is_dataclass(tp) and isinstance(tp, type):
+        hints = _hints(tp)
+        kwargs = {
+            f.name: _build(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value
+        }
+        for f in fields(tp):  # a missing or null nested Text stays an empty Text
+            if kwargs.get(f.name) is None and hints[f.name] is Text:
+                kwargs[f.name] = Text()
+        return tp(**kwargs)
+    if tp is str and not isinstance(value, str):
+        return str(value)
+    return value

@@ -30,7 +30,7 @@ from harvesters.errors import (
     ShrinkRefused,
 )
 from harvesters.progress import Progress
-from harvesters.records import Project
+from harvesters.records import KIND_PROJECT, Project
 from harvesters.store import RawPayload, RecordStore, RunCounts, utcnow
 
 log = logging.getLogger("research_index.harvest")
@@ -207,7 +207,11 @@ def _relink_with_store(store: RecordStore, source: str, batch: list[Project]) ->
     if source != swecris.SOURCE:
         return batch
     ids = {p.source_id for p in batch}
-    stored = [s.record for s in store.iter_records(source) if s.id not in ids]
+    stored = [
+        s.record
+        for s in store.iter_records(source, kind=KIND_PROJECT)
+        if s.id not in ids and isinstance(s.record, Project)
+    ]
     linked = swecris.link_twins([*batch, *stored])
     before = {p.source_id: (p.twin_of, p.twins) for p in stored}
     out = linked[: len(batch)]

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harvesters.records import Project, record_from_dict
+from harvesters.records import Record, record_from_dict
 
 SCHEMA_VERSION = 1
 
@@ -118,7 +118,7 @@ class StoredRecord:
     status: str
     seq: int
     hash: str
-    record: Project
+    record: Record
 
 
 class RecordStore:
@@ -208,7 +208,7 @@ class RecordStore:
         self,
         run_id: int,
         source: str,
-        records: Iterable[Project],
+        records: Iterable[Record],
         payloads: Iterable[RawPayload],
         counts: RunCounts,
         complete: bool,
@@ -333,12 +333,17 @@ class RecordStore:
     def max_seq(self) -> int:
         return self._max_seq()
 
-    def count(self, source: str | None = None, status: str = "active") -> int:
+    def count(
+        self, source: str | None = None, status: str = "active", kind: str | None = None
+    ) -> int:
         sql = "SELECT COUNT(*) FROM records WHERE status=?"
         args: list[object] = [status]
         if source:
             sql += " AND source=?"
             args.append(source)
+        if kind:
+            sql += " AND kind=?"
+            args.append(kind)
         return int(self._db.execute(sql, args).fetchone()[0])
 
     def get(self, source: str, record_id: str) -> StoredRecord | None:
@@ -348,7 +353,11 @@ class RecordStore:
         return _stored(row) if row else None
 
     def iter_records(
-        self, source: str | None = None, include_withdrawn: bool = False, since_seq: int = 0
+        self,
+        source: str | None = None,
+        include_withdrawn: bool = False,
+        since_seq: int = 0,
+        kind: str | None = None,
     ) -> Iterator[StoredRecord]:
         """Records in sequence order; ``since_seq`` gives only those changed after it."""
         sql = "SELECT * FROM records WHERE seq > ?"
@@ -356,6 +365,9 @@ class RecordStore:
         if source:
             sql += " AND source=?"
             args.append(source)
+        if kind:
+            sql += " AND kind=?"
+            args.append(kind)
         if not include_withdrawn:
             sql += " AND status='active'"
         for row in self._db.execute(sql + " ORDER BY seq", args):

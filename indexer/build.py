@@ -24,7 +24,7 @@ from whoosh.query import Term
 
 from harvesters.config import Config
 from harvesters.progress import Progress
-from harvesters.records import Project
+from harvesters.records import KIND_PROJECT, Project
 from harvesters.run import data_lock
 from harvesters.store import RecordStore, utcnow
 from indexer.decompound import Decompounder
@@ -70,7 +70,7 @@ def build_index(
     with data_lock(config, "index"), RecordStore(config.store_path) as store:
         current = location.current()
         seq = store.max_seq()
-        expected = store.count()
+        expected = store.count(kind=KIND_PROJECT)
         same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
         if current and same_schema and not full and current.manifest.get("store_seq") == seq:
             log.info("index %s is up to date with the store (seq %d)", current.name, seq)
@@ -128,12 +128,13 @@ def build_index(
 
 
 def _active_projects(store: RecordStore) -> Iterator[Project]:
-    for stored in store.iter_records():
+    for stored in store.iter_records(kind=KIND_PROJECT):
+        assert isinstance(stored.record, Project)
         yield stored.record
 
 
 def _full(store: RecordStore, target: Path, quiet: bool, procs: int) -> BuildReport:
-    total = store.count()
+    total = store.count(kind=KIND_PROJECT)
     decompounder = Decompounder.from_texts(
         text for p in _active_projects(store) for text in (p.title.sv, p.abstract.sv) if text
     )
@@ -172,7 +173,9 @@ def _incremental(
     try:
         with Progress("index (incremental)", quiet=quiet) as progress:
             changes = store.iter_records(
-                include_withdrawn=True, since_seq=int(manifest.get("store_seq", 0))
+                kind=KIND_PROJECT,
+                include_withdrawn=True,
+                since_seq=int(manifest.get("store_seq", 0)),
             )
             for stored in changes:
                 uid = uid_of(stored.source, stored.id)
@@ -246,7 +249,7 @@ def _save_withdrawn(path: Path, store: RecordStore) -> None:
     """The ids the store holds as withdrawn, so their pages can answer 410, not 404."""
     gone = [
         uid_of(s.source, s.id)
-        for s in store.iter_records(include_withdrawn=True)
+        for s in store.iter_records(include_withdrawn=True, kind=KIND_PROJECT)
         if s.status == "withdrawn"
     ]
     with (path / WITHDRAWN_FILE).open("w", encoding="utf-8") as fh:
