@@ -23,6 +23,7 @@ from harvesters.errors import (
 )
 from harvesters.progress import Progress
 from harvesters.run import RunReport, file_payloads, ingest, parse_swecris
+from harvesters.sources import load_sources, sources_path
 from harvesters.store import RawPayload, RecordStore
 
 log = logging.getLogger("research_index.cli")
@@ -67,6 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--run", type=int, help="run id (default: the last successful run)")
     _common(p)
     p.set_defaults(handler=cmd_reparse)
+
+    p = sub.add_parser("sources", help="list the configured sources with their last harvest")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_sources)
 
     p = sub.add_parser("runs", help="list recent harvest and import runs")
     p.add_argument("--source", choices=SOURCES)
@@ -190,6 +195,44 @@ def _print_report(report: RunReport, as_json: bool) -> None:
         print(f"  skipped: {err}")
     if len(report.errors) > 10:
         print(f"  ... and {len(report.errors) - 10} more (see `research-index runs --json`)")
+
+
+def cmd_sources(args: argparse.Namespace, config: Config) -> int:
+    try:
+        sources = load_sources(config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    rows = []
+    with RecordStore(config.store_path) as store:
+        for source in sources.values():
+            runs = store.runs(source.name, limit=50)
+            last = runs[0] if runs else None
+            ok = next((r for r in runs if r.status == "ok"), None)
+            rows.append(
+                {
+                    "name": source.name,
+                    "kind": source.kind,
+                    "base_url": source.base_url,
+                    "sets": list(source.sets),
+                    "enabled": source.enabled,
+                    "records": store.count(source.name),
+                    "last_attempt": last.started if last else None,
+                    "last_status": last.status if last else None,
+                    "last_success": ok.started if ok else None,
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"sources from {sources_path(config)}")
+    for r in rows:
+        state = "enabled" if r["enabled"] else "disabled"
+        print(
+            f"{r['name']:<16} {r['kind']:<10} {state:<9} {r['records']:>7} records  "
+            f"last {r['last_status'] or 'never'} {r['last_attempt'] or ''}  {r['base_url']}"
+        )
+    return EXIT_OK
 
 
 def cmd_runs(args: argparse.Namespace, config: Config) -> int:
