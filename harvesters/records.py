@@ -112,8 +112,21 @@ class SubjectPath:
         return [s.code for s in (self.level1, self.level3, self.level5) if s is not None]
 
 
+class _Stored:
+    """What every record kind shares: its plain dict, canonical JSON and content hash."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_plain(self)  # type: ignore[no-any-return]
+
+    def canonical_json(self) -> str:
+        return _canonical(self)
+
+    def content_hash(self) -> str:
+        return _hash(self)
+
+
 @dataclass(frozen=True)
-class Project:
+class Project(_Stored):
     """A research project: the unit of search, built from one or more funding decisions."""
 
     source: str
@@ -168,15 +181,6 @@ class Project:
         """False for the non-canonical copy of a twin pair, so no statistic counts money twice."""
         return self.twin_of is None
 
-    def to_dict(self) -> dict[str, Any]:
-        return _to_plain(self)
-
-    def canonical_json(self) -> str:
-        return _canonical(self)
-
-    def content_hash(self) -> str:
-        return _hash(self)
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Project:
         return _build(cls, data)  # type: ignore[no-any-return]
@@ -200,7 +204,7 @@ class Ref:
 
 
 @dataclass(frozen=True)
-class Facility:
+class Facility(_Stored):
     """A research facility or piece of equipment (CERIF Equipment; a core facility list row)."""
 
     source: str
@@ -223,18 +227,9 @@ class Facility:
     updated: str | None = None
     kind: str = KIND_FACILITY
 
-    def to_dict(self) -> dict[str, Any]:
-        return _to_plain(self)
-
-    def canonical_json(self) -> str:
-        return _canonical(self)
-
-    def content_hash(self) -> str:
-        return _hash(self)
-
 
 @dataclass(frozen=True)
-class Organisation:
+class Organisation(_Stored):
     """An organisation as a record of its own (CERIF OrgUnit)."""
 
     source: str
@@ -247,18 +242,9 @@ class Organisation:
     source_url: str | None = None
     kind: str = KIND_ORGANISATION
 
-    def to_dict(self) -> dict[str, Any]:
-        return _to_plain(self)
-
-    def canonical_json(self) -> str:
-        return _canonical(self)
-
-    def content_hash(self) -> str:
-        return _hash(self)
-
 
 @dataclass(frozen=True)
-class PersonRecord:
+class PersonRecord(_Stored):
     """A person as a record of its own (CERIF Person); ORCID is the stable key when present."""
 
     source: str
@@ -269,15 +255,6 @@ class PersonRecord:
     affiliations: tuple[Ref, ...] = ()
     source_url: str | None = None
     kind: str = KIND_PERSON
-
-    def to_dict(self) -> dict[str, Any]:
-        return _to_plain(self)
-
-    def canonical_json(self) -> str:
-        return _canonical(self)
-
-    def content_hash(self) -> str:
-        return _hash(self)
 
 
 Record = Project | Facility | Organisation | PersonRecord

@@ -127,19 +127,22 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def _service(config: Config) -> SearchService:
-    return SearchService(config.index_root)
+def _call(args: argparse.Namespace, config: Config, action):  # type: ignore[no-untyped-def]
+    """Run a service call; a bad request exits 2 and a missing index 7, with the message."""
+    try:
+        return action(SearchService(config.index_root)), EXIT_OK
+    except (InvalidQuery, InvalidRequest) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, EXIT_USAGE
+    except IndexMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, EXIT_NO_INDEX
 
 
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
-    try:
-        result = _service(config).search(request_from_args(args, args.query))
-    except (InvalidQuery, InvalidRequest) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except IndexMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NO_INDEX
+    result, code = _call(args, config, lambda s: s.search(request_from_args(args, args.query)))
+    if result is None:
+        return code
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -162,14 +165,11 @@ def _print_result(result: SearchResult) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:
-    try:
-        table = _service(config).stats(request_from_args(args, args.q), tuple(args.by))
-    except (InvalidQuery, InvalidRequest) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except IndexMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NO_INDEX
+    table, code = _call(
+        args, config, lambda s: s.stats(request_from_args(args, args.q), tuple(args.by))
+    )
+    if table is None:
+        return code
     if args.format == "json":
         print(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
     elif args.format == "csv":

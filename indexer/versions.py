@@ -75,7 +75,7 @@ class IndexLocation:
         target = os.path.relpath(version_dir, self.root)
         os.symlink(target, tmp)
         os.replace(tmp, self.pointer)
-        _fsync_dir(self.root)
+        _fsync(self.root)
 
     def versions(self) -> list[Path]:
         if not self.versions_dir.is_dir():
@@ -113,9 +113,9 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
     for child in path.iterdir():
         if child.is_file() and child.name != MANIFEST + ".tmp":
-            _fsync_file(child)
+            _fsync(child)
     os.replace(tmp, path / MANIFEST)
-    _fsync_dir(path)
+    _fsync(path)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -124,15 +124,8 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file's or a directory's entries to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
