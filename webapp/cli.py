@@ -89,7 +89,7 @@ def _setup_logging(verbose: bool, as_json: bool) -> None:
     root = logging.getLogger("research_index")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    root.propagate = False
+    root.propagate = True  # our handler answers; the root has none outside tests
 
 
 def main(argv: Sequence[str] | None = None) -> int:
