@@ -30,7 +30,7 @@ from harvesters.errors import (
     ShrinkRefused,
 )
 from harvesters.progress import Progress
-from harvesters.records import KIND_PROJECT, Project
+from harvesters.records import KIND_PROJECT, Project, Record
 from harvesters.store import RawPayload, RecordStore, RunCounts, utcnow
 
 log = logging.getLogger("research_index.harvest")
@@ -94,7 +94,18 @@ def data_lock(config: Config, name: str = "store") -> Iterator[None]:
         os.close(fd)
 
 
-Parser = Callable[[Sequence[RawPayload], Progress], tuple[list[Project], int, list[ParseError]]]
+@dataclass
+class Parsed:
+    """What a parser made of a run's payloads."""
+
+    records: list[Record]
+    fetched: int
+    failures: list[ParseError]
+    deleted: list[str] = field(default_factory=list)  # ids the source says it deleted
+    skipped: int = 0  # records of kinds we do not map (counted, not failures)
+
+
+Parser = Callable[[Sequence[RawPayload], Progress], Parsed]
 
 
 def ingest(
@@ -129,20 +140,30 @@ def ingest(
                 payloads = fetch(Progress(kind, quiet=True))
             log.info("%s %s: %d payload(s) fetched", kind, source, len(payloads))
             with Progress(f"normalise {source}", quiet=quiet) as progress:
-                projects, fetched, failures = parse(payloads, progress)
-            report.counts.fetched = fetched
+                parsed = parse(payloads, progress)
+            records, failures = parsed.records, parsed.failures
+            report.counts.fetched = parsed.fetched
             report.counts.failed = len(failures)
             report.errors = [str(f) for f in failures[:MAX_LOGGED_ERRORS]]
             for failure in failures[:MAX_LOGGED_ERRORS]:
                 log.warning("skipped record %s", failure)
-            _check_budget(config, fetched, len(failures))
+            if parsed.skipped:
+                log.info("%s %s: %d record(s) of kinds not indexed", kind, source, parsed.skipped)
+            _check_budget(config, parsed.fetched, len(failures))
             if not complete:
-                projects = _relink_with_store(store, source, projects)
+                records = _relink_with_store(store, source, records)
             else:
-                _check_shrink(config, store, source, len(projects), allow_shrink)
-            report.counts.records = len(projects)
+                _check_shrink(config, store, source, len(records), allow_shrink)
+            report.counts.records = len(records)
             store.commit_run(
-                report.run_id, source, projects, payloads, report.counts, complete, report.errors
+                report.run_id,
+                source,
+                records,
+                payloads,
+                report.counts,
+                complete,
+                report.errors,
+                deleted=parsed.deleted,
             )
             store.prune_payloads(source)
             report.status = "ok"
@@ -199,12 +220,12 @@ def _check_shrink(
         )
 
 
-def _relink_with_store(store: RecordStore, source: str, batch: list[Project]) -> list[Project]:
+def _relink_with_store(store: RecordStore, source: str, batch: list[Record]) -> list[Record]:
     """Twin links of a partial run must see the records already stored, not just the batch.
 
     Returns the batch plus any stored record whose twin links change because of it.
     """
-    if source != swecris.SOURCE:
+    if source != swecris.SOURCE or not all(isinstance(p, Project) for p in batch):
         return batch
     ids = {p.source_id for p in batch}
     stored = [
@@ -212,16 +233,14 @@ def _relink_with_store(store: RecordStore, source: str, batch: list[Project]) ->
         for s in store.iter_records(source, kind=KIND_PROJECT)
         if s.id not in ids and isinstance(s.record, Project)
     ]
-    linked = swecris.link_twins([*batch, *stored])
+    linked = swecris.link_twins([*batch, *stored])  # type: ignore[list-item]
     before = {p.source_id: (p.twin_of, p.twins) for p in stored}
-    out = linked[: len(batch)]
+    out: list[Record] = list(linked[: len(batch)])
     out += [p for p in linked[len(batch) :] if before[p.source_id] != (p.twin_of, p.twins)]
     return out
 
 
-def parse_swecris(
-    payloads: Sequence[RawPayload], progress: Progress | None = None
-) -> tuple[list[Project], int, list[ParseError]]:
+def parse_swecris(payloads: Sequence[RawPayload], progress: Progress | None = None) -> Parsed:
     """SweCRIS payloads (API JSON pages or export CSV/JSON files) into linked projects."""
     rows: list[Any] = []
     for payload in payloads:
@@ -241,7 +260,7 @@ def parse_swecris(
         if progress:
             progress.advance()
     projects = swecris.link_twins(swecris.group_projects(funding_rows))
-    return projects, len(rows), failures
+    return Parsed(list(projects), len(rows), failures)
 
 
 def _is_csv(payload: RawPayload) -> bool:

@@ -213,11 +213,13 @@ class RecordStore:
         counts: RunCounts,
         complete: bool,
         errors: list[str],
+        deleted: Iterable[str] = (),
     ) -> RunCounts:
         """Write a run's payloads and records in one transaction and close the run as ok.
 
         With ``complete`` set, active records of ``source`` that the run did not return are
-        marked withdrawn. Returns the counts with new/changed/unchanged/withdrawn filled in.
+        marked withdrawn; ``deleted`` ids (a source's own deletions) are withdrawn either way.
+        Returns the counts with new/changed/unchanged/withdrawn filled in.
         """
         now = utcnow()
         db = self._db
@@ -284,16 +286,18 @@ class RecordStore:
                             rec.source_id,
                         ),
                     )
+            gone = set(deleted) - seen
             if complete:
-                for rid, (_, status) in existing.items():
-                    if rid not in seen and status == "active":
-                        seq += 1
-                        counts.withdrawn += 1
-                        db.execute(
-                            "UPDATE records SET status='withdrawn', changed_at=?, seq=?, run_id=?"
-                            " WHERE source=? AND id=?",
-                            (now, seq, run_id, source, rid),
-                        )
+                gone |= {rid for rid in existing if rid not in seen}
+            for rid in sorted(gone):
+                if existing.get(rid, ("", ""))[1] == "active":
+                    seq += 1
+                    counts.withdrawn += 1
+                    db.execute(
+                        "UPDATE records SET status='withdrawn', changed_at=?, seq=?, run_id=?"
+                        " WHERE source=? AND id=?",
+                        (now, seq, run_id, source, rid),
+                    )
             db.execute(
                 "UPDATE runs SET status=?, ended=?, complete=?, counts=?, errors=? WHERE id=?",
                 (
@@ -310,21 +314,6 @@ class RecordStore:
             db.execute("ROLLBACK")
             raise
         return counts
-
-    def withdraw(self, run_id: int, source: str, ids: Iterable[str]) -> int:
-        """Mark records withdrawn (a source said they were deleted); part of no other run."""
-        now = utcnow()
-        n = 0
-        seq = self._max_seq()
-        for rid in ids:
-            seq += 1
-            cur = self._db.execute(
-                "UPDATE records SET status='withdrawn', changed_at=?, seq=?, run_id=?"
-                " WHERE source=? AND id=? AND status='active'",
-                (now, seq, run_id, source, rid),
-            )
-            n += cur.rowcount
-        return n
 
     def _max_seq(self) -> int:
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
