@@ -1,4 +1,4 @@
-"""The harvesting subcommands of ``research-index``: harvest, import, reparse, runs.
+"""The harvesting subcommands of ``research-index``: harvest, import, reparse, sources, runs.
 
 ``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli``).
 Each handler returns an exit code from ``EXIT_*``; the README documents them for cron.
@@ -10,21 +10,21 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from harvesters.config import Config
 from harvesters.errors import (
-    AuthenticationError,
     ConfigError,
     ErrorBudgetExceeded,
     HarvestError,
     LockBusy,
     ShrinkRefused,
 )
-from harvesters.progress import Progress
-from harvesters.run import RunReport, file_payloads, ingest, parse_swecris
-from harvesters.sources import load_sources, sources_path
-from harvesters.store import RawPayload, RecordStore
+from harvesters.harvest import harvest, parser_for
+from harvesters.run import RunReport, file_payloads, ingest
+from harvesters.sources import Source, load_sources, sources_path
+from harvesters.store import RecordStore
 
 log = logging.getLogger("research_index.cli")
 
@@ -36,12 +36,15 @@ EXIT_REJECTED = 4  # the data was rejected: error budget exceeded or shrink refu
 EXIT_BUSY = 5  # another run holds the lock
 EXIT_CONFIG = 6  # the configuration is invalid
 
-SOURCES = ("swecris",)
-
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("harvest", help="fetch records from a source over HTTP into the store")
-    p.add_argument("source", choices=SOURCES)
+    p.add_argument("source", help="a source name from `research-index sources` (e.g. swecris)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="harvest everything, not only what changed (OAI-PMH sources)",
+    )
     p.add_argument(
         "--allow-shrink",
         action="store_true",
@@ -52,8 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_harvest)
 
     p = sub.add_parser("import", help="import files downloaded from a source")
-    p.add_argument("source", choices=SOURCES)
-    p.add_argument("files", nargs="+", type=Path, help="SweCRIS export CSV or search/projects JSON")
+    p.add_argument("source", help="the source the files come from (e.g. swecris)")
+    p.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="SweCRIS export CSV or search/projects JSON; OAI-PMH ListRecords XML",
+    )
     p.add_argument(
         "--complete",
         action="store_true",
@@ -64,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("reparse", help="re-normalise the raw payloads of an earlier run")
-    p.add_argument("source", choices=SOURCES)
+    p.add_argument("source", help="a source name")
     p.add_argument("--run", type=int, help="run id (default: the last successful run)")
     _common(p)
     p.set_defaults(handler=cmd_reparse)
@@ -74,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_sources)
 
     p = sub.add_parser("runs", help="list recent harvest and import runs")
-    p.add_argument("--source", choices=SOURCES)
+    p.add_argument("--source", help="only this source")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_runs)
@@ -85,80 +93,101 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
+def _source(config: Config, name: str) -> Source | None:
+    try:
+        sources = load_sources(config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    if name not in sources:
+        print(
+            f"error: no source {name!r}; configured: {', '.join(sources)} "
+            "(see `research-index sources`)",
+            file=sys.stderr,
+        )
+        return None
+    return sources[name]
+
+
 def cmd_harvest(args: argparse.Namespace, config: Config) -> int:
-    from harvesters.swecris_api import fetch_search_pages
-
-    search = {"searchText": args.search_text} if args.search_text else None
-
-    def fetch(progress: Progress) -> list[RawPayload]:
-        return fetch_search_pages(config, progress=progress, search=search)
-
-    return _run(
-        args, config, "harvest", fetch, complete=search is None, options={"search": search or {}}
+    source = _source(config, args.source)
+    if source is None:
+        return EXIT_USAGE
+    return _report(
+        args,
+        lambda: harvest(
+            config,
+            source,
+            allow_shrink=args.allow_shrink,
+            quiet=args.quiet or args.json,
+            full=args.full,
+            search_text=args.search_text,
+        ),
     )
 
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    source = _source(config, args.source)
+    if source is None:
+        return EXIT_USAGE
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     payloads = file_payloads(args.files)
-    return _run(
+    return _report(
         args,
-        config,
-        "import",
-        lambda _p: payloads,
-        complete=args.complete,
-        options={"files": [f.name for f in args.files]},
+        lambda: ingest(
+            config,
+            source.name,
+            "import",
+            lambda _p: payloads,
+            parser_for(source),
+            complete=args.complete,
+            allow_shrink=args.allow_shrink,
+            quiet=args.quiet or args.json,
+            options={"files": [f.name for f in args.files]},
+        ),
     )
 
 
 def cmd_reparse(args: argparse.Namespace, config: Config) -> int:
+    source = _source(config, args.source)
+    if source is None:
+        return EXIT_USAGE
     with RecordStore(config.store_path) as store:
         runs = [
             r
-            for r in store.runs(args.source, limit=1000)
+            for r in store.runs(source.name, limit=1000)
             if r.status == "ok" and (args.run is None or r.id == args.run)
         ]
         if not runs:
-            print(f"error: no successful run of {args.source} to re-parse", file=sys.stderr)
+            print(f"error: no successful run of {source.name} to re-parse", file=sys.stderr)
             return EXIT_USAGE
         run = runs[0]
         payloads = list(store.payloads(run.id))
     if not payloads:
         print(f"error: the raw payloads of run {run.id} were pruned", file=sys.stderr)
         return EXIT_USAGE
-    return _run(
+    return _report(
         args,
-        config,
-        "reparse",
-        lambda _p: payloads,
-        complete=run.complete,
-        options={"from_run": run.id},
+        lambda: ingest(
+            config,
+            source.name,
+            "reparse",
+            lambda _p: payloads,
+            parser_for(source),
+            complete=run.complete,
+            quiet=args.quiet or args.json,
+            options={"from_run": run.id},
+        ),
     )
 
 
-def _run(
-    args: argparse.Namespace,
-    config: Config,
-    kind: str,
-    fetch,
-    complete: bool,  # type: ignore[no-untyped-def]
-    options: dict[str, object],
-) -> int:
+def _report(args: argparse.Namespace, call: Callable[[], RunReport]) -> int:
+    """Run, print the report, and map failures to the documented exit codes."""
     try:
-        report = ingest(
-            config,
-            args.source,
-            kind,
-            fetch,
-            parse_swecris,
-            complete=complete,
-            allow_shrink=getattr(args, "allow_shrink", False),
-            quiet=args.quiet or args.json,
-            options=options,
-        )
+        report = call()
     except LockBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -168,9 +197,6 @@ def _run(
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except AuthenticationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_SOURCE
     except HarvestError as exc:
         print(f"error: {args.source} failed: {exc}", file=sys.stderr)
         return EXIT_SOURCE

@@ -277,7 +277,9 @@ def file_payloads(paths: Sequence[str | os.PathLike[str]]) -> list[RawPayload]:
     for p in paths:
         path = Path(p)
         suffix = path.suffix.lower()
-        ctype = {".csv": "text/csv", ".json": "application/json"}.get(suffix, "")
+        ctype = {".csv": "text/csv", ".json": "application/json", ".xml": "application/xml"}.get(
+            suffix, ""
+        )
         out.append(
             RawPayload(
                 label=f"file:{path.name}",

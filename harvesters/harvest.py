@@ -1,0 +1,60 @@
+"""One entry point per source kind: harvest over the network, or parse saved payloads.
+
+``harvest(config, source)`` dispatches on ``source.kind`` (``KINDS`` in ``harvesters.sources``);
+``parser_for(source)`` gives the parser that turns that kind's raw payloads into records, used
+for imports of saved files and for re-parsing stored payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from harvesters.cerif_harvest import harvest_cerif, parse_cerif_pages
+from harvesters.config import Config
+from harvesters.progress import Progress
+from harvesters.run import Parsed, RunReport, ingest, parse_swecris
+from harvesters.sources import Source
+from harvesters.store import RawPayload
+
+Parser = Callable[[Sequence[RawPayload], Progress], Parsed]
+
+
+def parser_for(source: Source) -> Parser:
+    if source.kind == "swecris":
+        return parse_swecris
+    if source.kind == "oai-cerif":
+        return lambda payloads, progress: parse_cerif_pages(source.name, payloads, progress)
+    raise ValueError(f"no parser for source kind {source.kind!r}")
+
+
+def harvest(
+    config: Config,
+    source: Source,
+    allow_shrink: bool = False,
+    quiet: bool = False,
+    full: bool = False,
+    search_text: str | None = None,
+) -> RunReport:
+    """Fetch ``source`` and commit what it returned; raises ``HarvestError`` on failure."""
+    if source.kind == "oai-cerif":
+        return harvest_cerif(config, source, allow_shrink=allow_shrink, quiet=quiet, full=full)
+    if source.kind == "swecris":
+        from harvesters.swecris_api import fetch_search_pages
+
+        search = {"searchText": search_text} if search_text else None
+
+        def fetch(progress: Progress) -> list[RawPayload]:
+            return fetch_search_pages(config, progress=progress, search=search)
+
+        return ingest(
+            config,
+            source.name,
+            "harvest",
+            fetch,
+            parse_swecris,
+            complete=search is None,
+            allow_shrink=allow_shrink,
+            quiet=quiet,
+            options={"search": search or {}},
+        )
+    raise ValueError(f"no harvester for source kind {source.kind!r}")
