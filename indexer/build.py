@@ -24,12 +24,13 @@ from whoosh.query import Term
 
 from harvesters.config import Config
 from harvesters.progress import Progress
-from harvesters.records import KIND_PROJECT, Project
+from harvesters.records import KIND_FACILITY, KIND_PROJECT, Facility, Project, Record
 from harvesters.run import data_lock
-from harvesters.store import RecordStore, utcnow
+from harvesters.store import RecordStore, StoredRecord, utcnow
 from indexer.decompound import Decompounder
 from indexer.documents import Labels, to_document, uid_of
 from indexer.errors import BuildFailed
+from indexer.facility_docs import FacilityLinks, facility_document
 from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.versions import MANIFEST, IndexLocation, write_manifest
 
@@ -70,7 +71,7 @@ def build_index(
     with data_lock(config, "index"), RecordStore(config.store_path) as store:
         current = location.current()
         seq = store.max_seq()
-        expected = store.count(kind=KIND_PROJECT)
+        expected = _count(store)
         same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
         if current and same_schema and not full and current.manifest.get("store_seq") == seq:
             log.info("index %s is up to date with the store (seq %d)", current.name, seq)
@@ -127,17 +128,48 @@ def build_index(
         return report
 
 
-def _active_projects(store: RecordStore) -> Iterator[Project]:
-    for stored in store.iter_records(kind=KIND_PROJECT):
-        assert isinstance(stored.record, Project)
-        yield stored.record
+INDEXED_KINDS = (KIND_PROJECT, KIND_FACILITY)
+
+
+def _count(store: RecordStore) -> int:
+    return sum(store.count(kind=k) for k in INDEXED_KINDS)
+
+
+def _stored(store: RecordStore, **kw: Any) -> Iterator[StoredRecord]:
+    for kind in INDEXED_KINDS:
+        yield from store.iter_records(kind=kind, **kw)
+
+
+def _document(
+    record: Record, links: FacilityLinks, dc: Decompounder | None, labels: Labels
+) -> dict[str, Any]:
+    if isinstance(record, Facility):
+        return facility_document(record, links, dc, labels)
+    assert isinstance(record, Project)
+    return to_document(record, dc, labels)
+
+
+def _links(store: RecordStore) -> FacilityLinks:
+    return FacilityLinks.from_records(
+        s.record for s in _stored(store) if isinstance(s.record, Project | Facility)
+    )
+
+
+def _swedish_texts(store: RecordStore) -> Iterator[str]:
+    for s in _stored(store):
+        r = s.record
+        texts = (
+            (r.title.sv, r.abstract.sv)
+            if isinstance(r, Project)
+            else ((r.name.sv, r.description.sv) if isinstance(r, Facility) else ())
+        )
+        yield from (t for t in texts if t)
 
 
 def _full(store: RecordStore, target: Path, quiet: bool, procs: int) -> BuildReport:
-    total = store.count(kind=KIND_PROJECT)
-    decompounder = Decompounder.from_texts(
-        text for p in _active_projects(store) for text in (p.title.sv, p.abstract.sv) if text
-    )
+    total = _count(store)
+    links = _links(store)
+    decompounder = Decompounder.from_texts(_swedish_texts(store))
     decompounder.save(target / COMPOUNDS_FILE)
     labels = Labels()
     ix = whoosh_index.create_in(target, build_schema())
@@ -145,8 +177,8 @@ def _full(store: RecordStore, target: Path, quiet: bool, procs: int) -> BuildRep
     added = 0
     try:
         with Progress("index", total=total, quiet=quiet) as progress:
-            for project in _active_projects(store):
-                writer.add_document(**to_document(project, decompounder, labels))
+            for stored in _stored(store):
+                writer.add_document(**_document(stored.record, links, decompounder, labels))
                 added += 1
                 progress.advance()
         writer.commit()
@@ -162,39 +194,44 @@ def _full(store: RecordStore, target: Path, quiet: bool, procs: int) -> BuildRep
 def _incremental(
     store: RecordStore, base: Path, target: Path, manifest: dict[str, Any], quiet: bool
 ) -> BuildReport:
+    """Apply records changed since the base version; facilities are re-derived every time
+    (their users and subjects follow the projects), which costs little: they are few."""
     for item in base.iterdir():
         if item.is_file() and item.name != MANIFEST and not item.name.endswith("_LOCK"):
             shutil.copy2(item, target / item.name)
     decompounder = Decompounder.load(target / COMPOUNDS_FILE)
     labels = _load_labels(target)
+    links = _links(store)
     ix = whoosh_index.open_dir(target)
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
     report = BuildReport("incremental", None, False, 0)
-    try:
-        with Progress("index (incremental)", quiet=quiet) as progress:
-            changes = store.iter_records(
-                kind=KIND_PROJECT,
-                include_withdrawn=True,
-                since_seq=int(manifest.get("store_seq", 0)),
-            )
-            for stored in changes:
-                uid = uid_of(stored.source, stored.id)
-                if stored.status == "active":
-                    existed = writer.searcher().document_number(uid=uid) is not None
-                    writer.update_document(**to_document(stored.record, decompounder, labels))
-                    if existed:
-                        report.updated += 1
-                    else:
-                        report.added += 1
-                else:
-                    report.deleted += writer.delete_by_term("uid", uid)
-                progress.advance()
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
+    since = int(manifest.get("store_seq", 0))
+    with ix.searcher() as before:
+        changed = list(store.iter_records(include_withdrawn=True, since_seq=since))
+        seen = {(s.source, s.id) for s in changed}
+        changed += [
+            s for s in store.iter_records(kind=KIND_FACILITY) if (s.source, s.id) not in seen
+        ]
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        try:
+            with Progress("index (incremental)", total=len(changed), quiet=quiet) as progress:
+                for stored in changed:
+                    progress.advance()
+                    if stored.record.kind not in INDEXED_KINDS:
+                        continue
+                    uid = uid_of(stored.source, stored.id)
+                    if stored.status != "active":
+                        report.deleted += writer.delete_by_term("uid", uid)
+                        continue
+                    existed = before.document_number(uid=uid) is not None
+                    writer.update_document(**_document(stored.record, links, decompounder, labels))
+                    report.updated += existed
+                    report.added += not existed
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
     _save_labels(target, labels)
     return report
 
@@ -249,7 +286,7 @@ def _save_withdrawn(path: Path, store: RecordStore) -> None:
     """The ids the store holds as withdrawn, so their pages can answer 410, not 404."""
     gone = [
         uid_of(s.source, s.id)
-        for s in store.iter_records(include_withdrawn=True, kind=KIND_PROJECT)
+        for s in _stored(store, include_withdrawn=True)
         if s.status == "withdrawn"
     ]
     with (path / WITHDRAWN_FILE).open("w", encoding="utf-8") as fh:

@@ -14,13 +14,17 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from harvesters.records import OrgRef, Project, Text
+from harvesters.records import KIND_FACILITY, KIND_PROJECT, OrgRef, Project, Text
 from indexer.decompound import Decompounder, expand_compounds
 
 OPEN_END = 99991231  # a project with no end date is open-ended: ongoing once started
 NO_START = 0
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+KIND_LABELS = {
+    KIND_PROJECT: Text("Projekt", "Projects"),
+    KIND_FACILITY: Text("Infrastruktur och utrustning", "Facilities and equipment"),
+}
 
 
 def uid_of(source: str, source_id: str) -> str:
@@ -109,6 +113,8 @@ def facts(p: Project) -> dict[str, Any]:
         "start": date_int(p.start, NO_START),
         "end": date_int(p.end, OPEN_END),
         "twin": p.twin_of is not None,
+        "kind": KIND_PROJECT,
+        "facilities": sorted({uid_of(p.source, r.id) for r in p.facilities if r.id}),
     }
 
 
@@ -127,6 +133,10 @@ def to_document(p: Project, decompounder: Decompounder | None, labels: Labels) -
         for lvl, subj in ((1, path.level1), (3, path.level3), (5, path.level5)):
             if subj:
                 labels.add(f"subject{lvl}", subj.code, subj.label)
+    for ref in p.facilities:
+        if ref.id:
+            labels.add("facility", uid_of(p.source, ref.id), ref.name)
+    labels.add("kind", KIND_PROJECT, KIND_LABELS[KIND_PROJECT])
     f = facts(p)
     sv_text = " ".join(t for t in (p.title.sv, p.abstract.sv) if t)
     doc: dict[str, Any] = {
@@ -141,8 +151,8 @@ def to_document(p: Project, decompounder: Decompounder | None, labels: Labels) -
         "text_exact": " \n ".join(t for t in (p.abstract.sv, p.abstract.en) if t),
         "compounds": expand_compounds(sv_text, decompounder) if decompounder else "",
         "person": " \n ".join(x.name for x in p.people),
-        "org": _org_text(p.coordinator),
-        "funder_name": " \n ".join(_org_text(x) for x in funders),
+        "org": org_text(p.coordinator),
+        "funder_name": " \n ".join(org_text(x) for x in funders),
         "orcid": " ".join(x.orcid for x in p.people if x.orcid),
         "f_funder": " ".join(f["funders"]),
         "f_org": f["org"] or "",
@@ -153,13 +163,14 @@ def to_document(p: Project, decompounder: Decompounder | None, labels: Labels) -
         "f_ssif3": " ".join(sorted({c[1] for c in f["subjects"] if c[1]})),
         "f_ssif5": " ".join(sorted({c[2] for c in f["subjects"] if c[2]})),
         "f_twin": "twin" if f["twin"] else "canonical",
+        "f_facility": " ".join(f["facilities"]),
         "record": p.canonical_json(),
         "facts": f,
     }
     return doc
 
 
-def _org_text(org: OrgRef | None) -> str:
+def org_text(org: OrgRef | None) -> str:
     if org is None:
         return ""
     return " \n ".join(t for t in (org.name.sv, org.name.en, org.id) if t)

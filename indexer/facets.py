@@ -30,6 +30,7 @@ class DocTable:
     n: int
     live: frozenset[int]
     canonical: frozenset[int]
+    projects: frozenset[int]
     start: list[int]
     end: list[int]
     amount: list[float]
@@ -48,6 +49,7 @@ class DocTable:
         uids: list[str | None] = [None] * n
         live: set[int] = set()
         canonical: set[int] = set()
+        projects: set[int] = set()
         by_value: dict[str, dict[str, set[int]]] = {name: {} for name in FACET_FIELDS}
         for docnum, stored in reader.iter_docs():
             f = stored["facts"]
@@ -59,13 +61,24 @@ class DocTable:
             amount[docnum] = sum(m[2] for m in f["money"])
             if not f["twin"]:
                 canonical.add(docnum)
+            if f.get("kind", "project") == "project":
+                projects.add(docnum)
             for name, values in _facet_values(f).items():
                 index = by_value[name]
                 for v in values:
                     index.setdefault(v, set()).add(docnum)
         frozen = {k: {v: frozenset(d) for v, d in vals.items()} for k, vals in by_value.items()}
         return cls(
-            n, frozenset(live), frozenset(canonical), start, end, amount, facts, uids, frozen
+            n,
+            frozenset(live),
+            frozenset(canonical),
+            frozenset(projects),
+            start,
+            end,
+            amount,
+            facts,
+            uids,
+            frozen,
         )
 
     # -- filtering --------------------------------------------------------------------------
@@ -96,7 +109,7 @@ class DocTable:
         if req.status:
             day = today_int(req.on)
             chosen[STATUS_FACET] = frozenset(
-                d for d in base if self.status_of(d, day) in req.status
+                d for d in base & self.projects if self.status_of(d, day) in req.status
             )
         final = set(base)
         for docs in chosen.values():
@@ -111,6 +124,9 @@ class DocTable:
         return final, per_facet
 
     def status_of(self, doc: int, day: int) -> str:
+        """ongoing / finished / upcoming on ``day``; "" for a facility (it has no period)."""
+        if doc not in self.projects:
+            return ""
         if self.start[doc] > day:
             return "upcoming"
         if self.end[doc] < day:
@@ -167,6 +183,8 @@ class DocTable:
         return None
 
     def _status_facet(self, docs: set[int], req: SearchRequest) -> Facet:
+        """Status counts over projects (facilities have no period)."""
+        docs = docs & self.projects
         day = today_int(req.on)
         counts = {s: 0 for s in ("ongoing", "upcoming", "finished")}
         start, end = self.start, self.end
@@ -210,4 +228,7 @@ def _facet_values(f: dict[str, Any]) -> dict[str, list[str]]:
         "subject1": sorted({s[0] for s in subjects if s[0]}),
         "subject3": sorted({s[1] for s in subjects if s[1]}),
         "subject5": sorted({s[2] for s in subjects if s[2]}),
+        "kind": [f.get("kind", "project")],
+        "facility_type": f.get("facility_types", []),
+        "facility": f.get("facilities", []),
     }

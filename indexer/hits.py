@@ -15,7 +15,7 @@ from typing import Any
 
 from whoosh import highlight
 
-from harvesters.records import OrgRef, Project
+from harvesters.records import Facility, OrgRef, Project, Record, Text, record_from_dict
 from indexer.documents import org_key
 from indexer.facets import DocTable
 from indexer.results import Hit, OrgName
@@ -40,22 +40,42 @@ class HitMaker:
         self.day = day
 
     def from_whoosh(self, hit: Any, highlight_terms: bool) -> Hit:
-        stored = hit.fields()
-        project = Project.from_dict(json.loads(stored["record"]))
-        snippet = self._highlight(hit, project) if highlight_terms else ""
-        return self.make(
-            hit.docnum,
-            project,
-            snippet or self.fallback(project),
-            score=float(hit.score) if hit.score is not None else None,
-        )
+        record = record_from_dict(json.loads(hit.fields()["record"]))
+        snippet = self._highlight(hit, body(record)) if highlight_terms else ""
+        score = float(hit.score) if hit.score is not None else None
+        return self.make(hit.docnum, record, snippet or self.fallback(record), score=score)
 
     def from_docnum(self, searcher: Any, docnum: int) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        project = Project.from_dict(json.loads(stored["record"]))
-        return self.make(docnum, project, self.fallback(project))
+        record = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+        return self.make(docnum, record, self.fallback(record))
 
-    def make(self, docnum: int, p: Project, snippet: str, score: float | None = None) -> Hit:
+    def make(self, docnum: int, r: Record, snippet: str, score: float | None = None) -> Hit:
+        if isinstance(r, Facility):
+            return self._facility(r, snippet, score)
+        assert isinstance(r, Project)
+        return self._project(docnum, r, snippet, score)
+
+    def _facility(self, f: Facility, snippet: str, score: float | None) -> Hit:
+        lang = self.lang
+        return Hit(
+            uid=f"{f.source}:{f.source_id}",
+            source=f.source,
+            id=f.source_id,
+            kind=f.kind,
+            title=f.name.get(lang) or f.acronym or f.source_id,
+            title_lang=f.name.lang_of(lang),
+            coordinator=org_name(f.owners[0], lang) if f.owners else None,
+            funders=(),
+            start=None,
+            end=None,
+            status="",
+            total_sek=None,
+            snippet=snippet,
+            score=score,
+            record=f.to_dict(),
+        )
+
+    def _project(self, docnum: int, p: Project, snippet: str, score: float | None) -> Hit:
         lang = self.lang
         return Hit(
             uid=f"{p.source}:{p.source_id}",
@@ -77,10 +97,10 @@ class HitMaker:
             record=p.to_dict(),
         )
 
-    def _highlight(self, hit: Any, p: Project) -> str:
+    def _highlight(self, hit: Any, text_of: Text) -> str:
         first, second = ("sv", "en") if self.lang == "sv" else ("en", "sv")
         for lang in (first, second):
-            text = getattr(p.abstract, lang)
+            text = getattr(text_of, lang)
             if not text:
                 continue
             for field in (f"abstract_{lang}", "text_exact"):
@@ -92,12 +112,29 @@ class HitMaker:
                     return str(out)
         return ""
 
-    def fallback(self, p: Project) -> str:
-        text = p.abstract.get(self.lang) or ""
+    def fallback(self, r: Record) -> str:
+        text = body(r).get(self.lang) or ""
         if len(text) > SNIPPET_CHARS:
             cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
             text = cut + " …"
         return html.escape(text, quote=True)
+
+
+def body(r: Record) -> Text:
+    """The long text of a record: a project's abstract, a facility's description."""
+    if isinstance(r, Facility):
+        return r.description
+    if isinstance(r, Project):
+        return r.abstract
+    return Text()
+
+
+def title(r: Record) -> Text:
+    if isinstance(r, Facility):
+        return r.name
+    if isinstance(r, Project):
+        return r.title
+    return Text()
 
 
 def configure(results: Any) -> None:

@@ -14,10 +14,11 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.analysis import english_analyzer, exact_analyzer, swedish_analyzer
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # Facet name -> index field. The order is the order facets are shown in.
 FACET_FIELDS: dict[str, str] = {
+    "kind": "kind",
     "funder": "f_funder",
     "org": "f_org",
     "org_type": "f_orgtype",
@@ -26,6 +27,8 @@ FACET_FIELDS: dict[str, str] = {
     "subject1": "f_ssif1",
     "subject3": "f_ssif3",
     "subject5": "f_ssif5",
+    "facility_type": "f_ftype",
+    "facility": "f_facility",
 }
 
 # What a user may write before a colon, and the index fields it searches.
@@ -90,6 +93,8 @@ def build_schema() -> Schema:
         f_ssif3=KEYWORD,
         f_ssif5=KEYWORD,
         f_twin=KEYWORD,
+        f_ftype=KEYWORD,
+        f_facility=KEYWORD,
         record=STORED,
         facts=STORED,
     )

@@ -19,13 +19,13 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from harvesters.records import Project
+from harvesters.records import Record, record_from_dict
 from indexer.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
 from indexer.decompound import Decompounder
 from indexer.documents import Labels, today_int, uid_of
 from indexer.errors import IndexMissing, RecordNotFound, RecordWithdrawn
 from indexer.facets import DocTable
-from indexer.hits import HitMaker, configure
+from indexer.hits import HitMaker, body, configure, title
 from indexer.query import parse, plain_words
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
@@ -131,7 +131,7 @@ class SearchService:
         req = replace(request, page=1, size=1, with_facets=False).validated()
         return len(self._match(req).final)
 
-    def get(self, source: str, source_id: str) -> Project:
+    def get(self, source: str, source_id: str) -> Record:
         """The record with this id; ``RecordWithdrawn`` or ``RecordNotFound`` otherwise."""
         version = self._current()
         uid = uid_of(source, source_id)
@@ -141,7 +141,7 @@ class SearchService:
             if uid in version.withdrawn:
                 raise RecordWithdrawn(f"{source_id} was withdrawn by its source ({source})")
             raise RecordNotFound(f"no project {source_id!r} in {source}")
-        return Project.from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+        return record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
 
     def similar(self, source: str, source_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
         version = self._current()
@@ -149,12 +149,15 @@ class SearchService:
         docnum = searcher.document_number(uid=uid_of(source, source_id))
         if docnum is None:
             raise RecordNotFound(f"no project {source_id!r} in {source}")
-        p = Project.from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
-        text = " ".join(t for t in (p.title.sv, p.title.en, p.abstract.sv, p.abstract.en) if t)
+        p = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+        name, long = title(p), body(p)
+        text = " ".join(t for t in (name.sv, name.en, long.sv, long.en) if t)
         if not text:
             return []
         skip = {docnum}
-        related = {uid_of(source, t) for t in p.twins}
+        related = {uid_of(source, t) for t in getattr(p, "twins", ())}
+        table = version.table
+        same_kind = table.projects if docnum in table.projects else table.live - table.projects
         maker = HitMaker(version.table, lang, today_int())
         out: list[Hit] = []
         for hit in searcher.more_like(
@@ -163,7 +166,7 @@ class SearchService:
             text=text,
             top=limit * 3,
             numterms=20,
-            filter=set(version.table.canonical),
+            filter=set(version.table.canonical & same_kind),
         ):
             if hit.docnum in skip or hit["uid"] in related:
                 continue

@@ -5,7 +5,8 @@ SSIF level 1/3/5).
 Rules, the same as SweCRIS: SEK by year, funder and award type follow the funding decisions
 (a project funded in 2021 and 2022 adds each year's money to its year); SEK by subject is split
 equally across a project's subject codes; a project counts once per value it has. Twin copies
-(``twin_of`` set) never count. Amounts in other currencies than SEK are left out of SEK sums.
+(``twin_of`` set) never count, and neither do facilities. Amounts in other currencies than
+SEK are left out of SEK sums.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def statistics(
     counted = 0
     total = 0.0
     for doc in docs:
-        if doc not in table.canonical:
+        if doc not in table.canonical or doc not in table.projects:
             continue
         f = table.facts[doc]
         if f is None:

@@ -1,0 +1,80 @@
+"""Facilities in the index: searchable with projects or apart, linked both ways to projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harvesters.records import Facility, Project
+from indexer.request import SearchRequest
+from indexer.search import SearchService
+from tests.fakes.oai_server import FakeOAI
+from webapp.cli import main
+
+EQUIPMENT = "cris:82394874"
+
+
+@pytest.fixture(scope="module")
+def service(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    home = tmp_path_factory.mktemp("cris")
+    with FakeOAI(shared_data) as fake:
+        (home / "sources.toml").write_text(
+            f'[sources.cris]\nkind = "oai-cerif"\nbase_url = "{fake.base_url}"\n',
+            encoding="utf-8",
+        )
+        assert main(["--home", str(home), "harvest", "cris", "--quiet"]) == 0
+    assert main(["--home", str(home), "index", "--quiet"]) == 0
+    return SearchService(home / "index")
+
+
+def _facet(result, name):  # type: ignore[no-untyped-def]
+    return {v.value: v for f in result.facets if f.name == name for v in f.values}
+
+
+def test_one_query_finds_both_kinds_and_a_facet_separates_them(service: SearchService) -> None:
+    everything = service.search(SearchRequest())
+    kinds = _facet(everything, "kind")
+    assert (kinds["project"].count, kinds["facility"].count) == (4, 2)
+    assert kinds["facility"].label == "Facilities and equipment"
+    aircraft = service.search(SearchRequest(q="SkyArrow"))
+    assert aircraft.hits[0].kind == "facility"
+    owner = aircraft.hits[0].coordinator
+    assert owner is not None
+    assert owner.name == "NATIONAL RESEARCH COUNCIL"
+    only = service.search(SearchRequest(filters={"kind": ("facility",)}))
+    assert only.total == 2
+    assert {h.title for h in only.hits} == {
+        "SkyArrow 650 TCNS operated by IBIMET CNR",
+        "Cessna T207A operated by Freie Universität Berlin",
+    }
+    assert all(h.status == "" and h.total_sek is None for h in only.hits)
+
+
+def test_projects_that_use_a_facility(service: SearchService) -> None:
+    users = service.search(SearchRequest(filters={"facility": (EQUIPMENT,)}))
+    assert [h.id for h in users.hits] == ["Projects/112347"]
+    label = _facet(service.search(SearchRequest()), "facility")[EQUIPMENT].label
+    assert label == "SkyArrow 650 TCNS operated by IBIMET CNR"
+    project = service.get("cris", "Projects/112347")
+    assert isinstance(project, Project)
+    assert EQUIPMENT.split(":", 1)[1] in {r.id for r in project.facilities}
+    facility = service.get("cris", "82394874")
+    assert isinstance(facility, Facility)
+    assert [r.id for r in facility.used_by] == ["Projects/112347"]
+
+
+def test_facilities_never_count_in_statistics_or_status(service: SearchService) -> None:
+    table = service.stats(SearchRequest(), ("year",))
+    assert table.total_projects == 4
+    status = _facet(service.search(SearchRequest()), "status")
+    assert sum(v.count for v in status.values()) == 4
+    ongoing = service.search(SearchRequest(status=("ongoing", "finished", "upcoming")))
+    assert {h.kind for h in ongoing.hits} == {"project"}
+
+
+def test_facility_owner_is_an_organisation_facet(service: SearchService) -> None:
+    only = service.search(SearchRequest(filters={"kind": ("facility",)}))
+    owners = _facet(only, "org")
+    assert owners
+    assert all(v.count >= 1 for v in owners.values())
