@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 
 from harvesters.cerif_harvest import harvest_cerif, parse_cerif_pages
 from harvesters.config import Config
+from harvesters.errors import ConfigError
+from harvesters.facility_list import parse_facility_lists
 from harvesters.progress import Progress
 from harvesters.run import Parsed, RunReport, ingest, parse_swecris
 from harvesters.sources import Source
@@ -24,6 +26,8 @@ def parser_for(source: Source) -> Parser:
         return parse_swecris
     if source.kind == "oai-cerif":
         return lambda payloads, progress: parse_cerif_pages(source.name, payloads, progress)
+    if source.kind == "facility-list":
+        return lambda payloads, progress: parse_facility_lists(source.name, payloads, progress)
     raise ValueError(f"no parser for source kind {source.kind!r}")
 
 
@@ -56,5 +60,10 @@ def harvest(
             allow_shrink=allow_shrink,
             quiet=quiet,
             options={"search": search or {}},
+        )
+    if source.kind == "facility-list":
+        raise ConfigError(
+            f"{source.name} is a facility list: import its files with "
+            f"`research-index import {source.name} FILE...`"
         )
     raise ValueError(f"no harvester for source kind {source.kind!r}")

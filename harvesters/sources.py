@@ -3,7 +3,8 @@
 Sources come from a TOML file: ``$RESEARCH_INDEX_SOURCES`` if set, else ``<home>/sources.toml``
 when it exists, else the documented default shipped beside this module
 (``sources.default.toml``). Each ``[sources.NAME]`` table has a ``kind`` (``swecris`` or
-``oai-cerif``), a ``base_url``, optional ``sets``, ``token_env`` (the *name* of the environment
+``oai-cerif``, or ``facility-list`` for hand-kept lists that are imported, not fetched), a
+``base_url``, optional ``sets``, ``token_env`` (the *name* of the environment
 variable holding a credential, never the credential), ``delay``, ``timeout``,
 ``max_retries`` and ``enabled``. The registry is a mapping, so a new kind is one entry in
 ``KINDS`` plus its harvester.
@@ -21,7 +22,7 @@ from typing import Any
 from harvesters.config import Config
 from harvesters.errors import ConfigError
 
-KINDS = ("swecris", "oai-cerif")
+KINDS = ("swecris", "oai-cerif", "facility-list")
 DEFAULT_FILE = Path(__file__).with_name("sources.default.toml")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -92,9 +93,13 @@ def _source(path: Path, name: str, entry: Any, config: Config) -> Source:
     if kind not in KINDS:
         raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     base_url = entry.get("base_url")
-    if kind == "swecris" and name == "swecris":
+    if kind == "facility-list":  # files a user imports; nothing to fetch
+        base_url = base_url or "file:"
+    elif kind == "swecris" and name == "swecris":
         base_url = config.swecris_base_url  # SWECRIS_BASE_URL / config.toml win
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+    if kind != "facility-list" and (
+        not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
+    ):
         raise ConfigError(f"{where}: base_url must be an http(s) URL")
     sets = entry.get("sets", [])
     if not isinstance(sets, list) or not all(isinstance(s, str) for s in sets):

@@ -119,12 +119,15 @@ class SearchService:
             filters=req.filters_dict(),
         )
 
-    def iter_hits(self, request: SearchRequest, cap: int = EXPORT_CAP) -> Iterator[Hit]:
-        """Every matching project in the request's order, up to ``cap`` (for exports)."""
+    def iter_hits(
+        self, request: SearchRequest, cap: int = EXPORT_CAP, offset: int = 0
+    ) -> Iterator[Hit]:
+        """Every match in the request's order from ``offset``, up to ``cap`` in all (exports,
+        the API's cursor walk); only the hits after ``offset`` are built."""
         req = replace(request, page=1, size=1, with_facets=False).validated()
         m = self._match(req)
         maker = HitMaker(m.version.table, req.lang, today_int(req.on))
-        for docnum in self._ordered(m, limit=cap):
+        for docnum in self._ordered(m, limit=cap)[offset:]:
             yield maker.from_docnum(m.searcher, docnum)
 
     def count(self, request: SearchRequest) -> int:

@@ -1,0 +1,184 @@
+"""Facility lists a university keeps by hand (CSV or JSON) into ``Facility`` records.
+
+The columns (CSV header or JSON keys), documented in the README:
+
+==================  ===================================================================
+``id``              a stable id within the list (required; the facility's URL uses it)
+``name``            the Swedish name (``name`` or ``name_en`` is required)
+``name_en``         the English name
+``acronym``         short name, e.g. ``NMR``
+``owner``           owning organisation's name; ``owner_id`` its org number
+``type``            kind of facility, e.g. "Core facility", "Instrument"
+``city``            where it is
+``description``     Swedish description; ``description_en`` English
+``services``        what it offers (Swedish); ``services_en`` English
+``access``          who may use it and how (Swedish); ``access_en`` English; the words
+                    ``companies`` / ``academia`` here are searchable
+``contact``         e-mail or name
+``url``             its web page (http or https)
+``subjects``        SSIF codes (1, 3 or 5 digits) separated by ``;``, ``,``, ``|`` or spaces
+                    (quote the cell when the separator is the CSV delimiter)
+==================  ===================================================================
+
+CSV may use ``,`` or ``;`` and may start with a byte-order mark. A bad row (no id, no name,
+a duplicate id, a bad URL or subject code, extra columns) is a ``ParseError`` naming the line
+and the reason; the run's error budget decides whether the rest is committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from harvesters.clean import clean_str, clean_text
+from harvesters.errors import ParseError, SourceProtocolError
+from harvesters.progress import Progress
+from harvesters.records import Facility, OrgRef, Subject, SubjectPath, Text
+from harvesters.run import Parsed
+from harvesters.store import RawPayload
+
+COLUMNS = (
+    "id",
+    "name",
+    "name_en",
+    "acronym",
+    "owner",
+    "owner_id",
+    "type",
+    "city",
+    "description",
+    "description_en",
+    "services",
+    "services_en",
+    "access",
+    "access_en",
+    "contact",
+    "url",
+    "subjects",
+)
+_CODE = re.compile(r"^\d{1}$|^\d{3}$|^\d{5}$")
+
+
+def parse_facility_lists(
+    source: str, payloads: Sequence[RawPayload], progress: Progress | None = None
+) -> Parsed:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for payload in payloads:
+        rows.extend(_rows(payload))
+    if progress:
+        progress.set_total(len(rows))
+    records: list[Facility] = []
+    failures: list[ParseError] = []
+    seen: set[str] = set()
+    for where, row in rows:
+        if progress:
+            progress.advance()
+        try:
+            facility = facility_from_row(source, row, where)
+            if facility.source_id in seen:
+                raise ParseError(facility.source_id, f"{where}: the id is used twice")
+            seen.add(facility.source_id)
+            records.append(facility)
+        except ParseError as exc:
+            failures.append(exc)
+    return Parsed(list(records), len(rows), failures)
+
+
+def _rows(payload: RawPayload) -> list[tuple[str, dict[str, Any]]]:
+    body = payload.body.decode("utf-8-sig", errors="strict")
+    if payload.content_type.endswith("json") or body.lstrip()[:1] in ("[", "{"):
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise SourceProtocolError(f"{payload.label}: not valid JSON: {exc}") from exc
+        if isinstance(data, dict):
+            data = data.get("facilities", data)
+        if not isinstance(data, list):
+            raise SourceProtocolError(f"{payload.label}: expected a list of facilities")
+        return [(f"{payload.label} item {i}", r) for i, r in enumerate(data, 1)]
+    first = body.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader, [])]
+    unknown = [h for h in header if h not in COLUMNS]
+    if "id" not in header or unknown:
+        raise SourceProtocolError(
+            f"{payload.label}: the header must name known columns including id"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    out = []
+    for lineno, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        row: dict[str, Any] = dict(zip(header, values, strict=False))
+        if len(values) != len(header):
+            row["__error__"] = f"{len(values)} columns where the header has {len(header)}"
+        out.append((f"{payload.label} line {lineno}", row))
+    return out
+
+
+def facility_from_row(source: str, row: Any, where: str) -> Facility:
+    if not isinstance(row, dict):
+        raise ParseError(None, f"{where}: expected an object, got {type(row).__name__}")
+    fid = clean_str(row.get("id"))
+    if not fid:
+        raise ParseError(None, f"{where}: no id")
+    if row.get("__error__"):
+        raise ParseError(fid, f"{where}: {row['__error__']}")
+    extra = set(row) - set(COLUMNS)
+    if extra:
+        raise ParseError(fid, f"{where}: unknown fields {', '.join(sorted(map(str, extra)))}")
+    name = Text(clean_str(row.get("name")), clean_str(row.get("name_en")))
+    if not name:
+        raise ParseError(fid, f"{where}: no name (name or name_en)")
+    url = clean_str(row.get("url"))
+    if url and not url.startswith(("http://", "https://")):
+        raise ParseError(fid, f"{where}: url must start with http:// or https://")
+    owner_name = clean_str(row.get("owner"))
+    owner_id = clean_str(row.get("owner_id"))
+    owners = (
+        (OrgRef(id=owner_id, name=Text(owner_name, owner_name)),)
+        if (owner_name or owner_id)
+        else ()
+    )
+    kind = clean_str(row.get("type"))
+    return Facility(
+        source=source,
+        source_id=fid,
+        name=name,
+        acronym=clean_str(row.get("acronym")),
+        description=Text(clean_text(row.get("description")), clean_text(row.get("description_en"))),
+        owners=owners,
+        types=(Text(kind, kind),) if kind else (),
+        subjects=_subjects(fid, where, row.get("subjects")),
+        city=clean_str(row.get("city")),
+        services=Text(clean_text(row.get("services")), clean_text(row.get("services_en"))),
+        access=Text(clean_text(row.get("access")), clean_text(row.get("access_en"))),
+        contact=clean_str(row.get("contact")),
+        url=url,
+    )
+
+
+def _subjects(fid: str, where: str, raw: Any) -> tuple[SubjectPath, ...]:
+    text = clean_str(raw)
+    if not text:
+        return ()
+    paths = []
+    for code in re.split(r"[;,|\s]+", text):
+        if not code:
+            continue
+        if not _CODE.match(code):
+            raise ParseError(
+                fid, f"{where}: subject {code!r} is not an SSIF code (1, 3 or 5 digits)"
+            )
+        levels = {len(code): Subject(code)}
+        if len(code) >= 3:
+            levels[1] = Subject(code[:1])
+        if len(code) == 5:
+            levels[3] = Subject(code[:3])
+        paths.append(SubjectPath(levels.get(1), levels.get(3), levels.get(5)))
+    return tuple(paths)
