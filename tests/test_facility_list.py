@@ -20,7 +20,7 @@ GOOD = [
     "nmr-1;Svenskt NMR-centrum;Swedish NMR Centre;SNC;Göteborgs universitet;202100-1819;"
     "Core facility;Göteborg;Kärnmagnetisk resonansspektroskopi för proteiner.;Nuclear magnetic "
     "resonance for proteins.;Mätningar och utbildning;Öppen för akademi och företag;Open to "
-    "academia and companies;nmr@gu.se;https://www.nmr.gu.se;\"10407;104\"",
+    'academia and companies;nmr@gu.se;https://www.nmr.gu.se;"10407;104"',
     "maxiv;MAX IV-laboratoriet;MAX IV Laboratory;MAX IV;Lunds universitet;202100-3211;"
     "Synchrotron;Lund;Synkrotronljuskälla.;Synchrotron light source.;Strålrör;Ansökan via "
     "förslag;Proposal-based access;info@maxiv.lu.se;https://www.maxiv.lu.se;103",

@@ -179,6 +179,7 @@ def test_api_cursor_walks_every_result(client: FlaskClient) -> None:
         url = page["links"]["next"]
     assert len(seen) == len(set(seen)) == total
     assert client.get("/api/v1/search?cursor=!!!").status_code == 400
+    assert client.get("/api/v1/search?cursor=eyJvIjogdHJ1ZX0").status_code == 400  # {"o": true}
 
 
 @pytest.mark.parametrize(

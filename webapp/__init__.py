@@ -36,10 +36,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(t=t)
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
-    from webapp import api, pages
+    from webapp import api, exports, openapi, orgs, pages, stats
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(stats.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(orgs.bp)
     errors.register(app)
 
     @app.before_request

@@ -49,11 +49,11 @@ def _walk(cursor: str, lang: str) -> Response:
     """Keyset-style walk over every match, ``size`` at a time, in the request's sort order."""
     state_ = _decode(cursor)
     offset = state_.get("o")
-    if not isinstance(offset, int) or offset < 0:
+    if type(offset) is not int or offset < 0:
         raise InvalidRequest("the cursor is not valid; start again from links.walk")
     req = replace(search_request(lang), page=1)
     service = search_service(current_app)
-    hits = list(service.iter_hits(req, cap=offset + req.size))[offset:]
+    hits = list(service.iter_hits(req, cap=offset + req.size, offset=offset))
     total = service.count(req)
     pairs = [(k, v) for k, v in state(request.args) if k != "page"]
     nxt = offset + len(hits)

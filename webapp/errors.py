@@ -60,7 +60,10 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         name = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(status, name, exc.description or exc.name or "error")
+        response = error_response(status, name, exc.description or exc.name or "error")
+        if getattr(exc, "valid_methods", None):  # a 405 says what is allowed (RFC 9110)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -95,6 +95,56 @@ TEXTS: dict[str, dict[str, str]] = {
     "name": {"en": "Name", "sv": "Namn"},
     "unknown": {"en": "Unknown", "sv": "Okänd"},
     "open_ended": {"en": "open-ended", "sv": "tillsvidare"},
+    "sek_long": {"en": "SEK", "sv": "Kronor"},
+    "search_text": {"en": "Search text", "sv": "Söktext"},
+    "amount_min": {"en": "Amount at least", "sv": "Belopp minst"},
+    "amount_max": {"en": "Amount at most", "sv": "Belopp högst"},
+    "status_on": {"en": "Status on", "sv": "Status den"},
+    "stats_scope": {"en": "The search", "sv": "Sökningen"},
+    "stats_all": {
+        "en": "All projects (no search text or filter).",
+        "sv": "Alla projekt (ingen söktext eller filter).",
+    },
+    "show_projects": {
+        "en": "Show these projects in the search",
+        "sv": "Visa projekten i sökningen",
+    },
+    "stats_note": {
+        "en": "SEK by year and funder follow the funding decisions; SEK by subject is split "
+        "equally across a project's subject codes; a project counts once per value it has, "
+        "so rows can add up to more than the total; twin copies of a project count once.",
+        "sv": "Kronor per år och finansiär följer finansieringsbesluten; kronor per ämne delas "
+        "lika mellan projektets ämneskoder; ett projekt räknas en gång per värde det har, så "
+        "raderna kan bli fler än totalen; dubbletter av ett projekt räknas en gång.",
+    },
+    "contents": {"en": "Contents", "sv": "Innehåll"},
+    "this_table": {"en": "This table", "sv": "Tabellen"},
+    "csv_semicolon": {"en": "CSV with semicolons", "sv": "CSV med semikolon"},
+    "csv_all_rows": {"en": "CSV of all {total} rows", "sv": "CSV med alla {total} rader"},
+    "top_rows": {"en": "the first {n} of {total}", "sv": "de första {n} av {total}"},
+    "cross_title": {"en": "Cross two dimensions", "sv": "Korstabell"},
+    "cross_rows": {"en": "Rows by", "sv": "Rader per"},
+    "cross_then": {"en": "then by", "sv": "sedan per"},
+    "cross_none": {"en": "(nothing)", "sv": "(inget)"},
+    "show_table": {"en": "Show table", "sv": "Visa tabell"},
+    "csv_truncated": {
+        "en": "Truncated: {total} projects matched and this file holds the first {cap} "
+        "(the export limit). Narrow the search to export the rest.",
+        "sv": "Avkortad: {total} projekt matchade och filen innehåller de första {cap} "
+        "(exportgränsen). Smalna av sökningen för att exportera resten.",
+    },
+    "feed_title": {"en": "New projects", "sv": "Nya projekt"},
+    "feed_subtitle": {
+        "en": "The newest projects (by start date) of {total} that match this search.",
+        "sv": "De nyaste projekten (efter startdatum) av {total} som matchar sökningen.",
+    },
+    "org_number": {"en": "Organisation number", "sv": "Organisationsnummer"},
+    "search_org": {"en": "Search these projects", "sv": "Sök bland projekten"},
+    "org_stats": {"en": "Statistics", "sv": "Statistik"},
+    "org_order": {
+        "en": "Ongoing projects first, then upcoming, then finished; newest first in each.",
+        "sv": "Pågående projekt först, sedan kommande, sist avslutade; nyast först i varje.",
+    },
 }
 
 

@@ -1,0 +1,206 @@
+"""Organisation pages: what a university reviewing its portfolio opens first.
+
+``GET /org/<key>`` (``key`` is the organisation number, e.g. ``202100-3054`` for KTH, or the
+``name-…`` key of an organisation without one) shows the organisation's name in the request's
+language, its projects as coordinator (ongoing first, then upcoming, then finished, each newest
+first; paginated), totals, and projects and SEK by funding year and by funder (tables and SVG
+charts). ``GET /org/<key>.csv`` is the same list as CSV, in the columns of ``/search.csv``.
+Everything goes through the search service with the ``org`` filter; an organisation that
+coordinates no project is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from itertools import chain
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
+
+from indexer.errors import InvalidRequest, RecordNotFound
+from indexer.request import MAX_DEPTH, MAX_SIZE, SearchRequest
+from indexer.results import Hit, StatsTable
+from indexer.search import SearchService
+from webapp import search_service
+from webapp.charts import chart_variants, format_number
+from webapp.exports import hits_csv
+from webapp.i18n import current_lang, t
+from webapp.stats import value_url
+
+bp = Blueprint("orgs", __name__)
+
+STATUS_ORDER = ("ongoing", "upcoming", "finished")
+
+
+def org_request(key: str, lang: str) -> SearchRequest:
+    """Projects coordinated by ``key``, newest first; ``RecordNotFound`` for a malformed key."""
+    req = SearchRequest(filters={"org": (key,)}, sort="start_desc", lang=lang, with_facets=False)
+    try:
+        return req.validated()
+    except InvalidRequest:
+        raise RecordNotFound(f"no organisation {key[:80]!r}") from None
+
+
+def status_counts(service: SearchService, req: SearchRequest) -> dict[str, int]:
+    return {s: service.count(replace(req, status=(s,))) for s in STATUS_ORDER}
+
+
+@bp.get("/org/<key>")
+def page(key: str) -> str:
+    lang = current_lang()
+    service = search_service(current_app)
+    req = org_request(key, lang)
+    counts = status_counts(service, req)
+    total = sum(counts.values())
+    if not total:
+        raise RecordNotFound(f"no projects are coordinated by organisation {key[:80]!r}")
+    size = min(int(current_app.config["PAGE_SIZE"]), MAX_SIZE)
+    last = min(max(1, -(-total // size)), MAX_DEPTH // size)
+    current = _page_number(last)
+    start = (current - 1) * size
+    hits = _slice(service, req, counts, start, start + size)
+    by_year = service.stats(req, ("year",))
+    by_funder = service.stats(req, ("funder",))
+    org_type = service.stats(req, ("org_type",))
+    pairs = [("org", key)]
+    q = f"?org={quote(key, safe='')}"
+    return render_template(
+        "org.html",
+        key=key,
+        name=_name(service.stats(req, ("org",)), key),
+        org_type=next((r.labels[0] for r in org_type.rows if r.keys[0]), None),
+        total_projects=format_number(by_year.total_projects, lang),
+        total_sek=format_number(by_year.total_sek, lang),
+        counts=[(s, format_number(n, lang)) for s, n in counts.items()],
+        tables=[
+            _table(by_year, "year", "by_year", pairs, lang),
+            _table(by_funder, "funder", "by_funder", pairs, lang),
+        ],
+        groups=_groups(hits, start + 1),
+        pages={
+            "current": current,
+            "last": last,
+            "prev": _page_url(current - 1) if current > 1 else None,
+            "next": _page_url(current + 1) if current < last else None,
+        },
+        csv_url=f"/org/{quote(key, safe='')}.csv",
+        search_url="/search" + q,
+        stats_url="/stats" + q,
+        fmt=lambda v: format_number(v, lang),
+    )
+
+
+@bp.get("/org/<key>.csv")
+def csv(key: str) -> Response:
+    service = search_service(current_app)
+    req = org_request(key, current_lang())
+    counts = status_counts(service, req)
+    total = sum(counts.values())
+    if not total:
+        raise RecordNotFound(f"no projects are coordinated by organisation {key[:80]!r}")
+    cap = int(current_app.config["CSV_MAX_ROWS"])
+    hits = chain.from_iterable(
+        service.iter_hits(replace(req, status=(s,)), cap=cap) for s in STATUS_ORDER if counts[s]
+    )
+    return hits_csv(hits, total, cap, f"research-index-org-{_filename(key)}.csv")
+
+
+def _page_number(last: int) -> int:
+    raw = request.args.get("page") or "1"
+    try:
+        number = int(raw)
+    except ValueError:
+        raise InvalidRequest(f"page must be a whole number, not {raw[:20]!r}") from None
+    if not 1 <= number <= last:
+        raise InvalidRequest(f"page must be between 1 and {last}, not {number}")
+    return number
+
+
+def _groups(hits: list[Hit], first: int) -> list[dict[str, Any]]:
+    """Consecutive hits of one status, each group with the list number it starts at."""
+    out: list[dict[str, Any]] = []
+    for i, hit in enumerate(hits):
+        if not out or out[-1]["status"] != hit.status:
+            out.append({"status": hit.status, "start": first + i, "hits": []})
+        out[-1]["hits"].append(hit)
+    return out
+
+
+def _page_url(number: int) -> str:
+    lang = request.args.get("lang")
+    return f"?page={number}" + (f"&lang={quote(lang)}" if lang in ("en", "sv") else "")
+
+
+def _slice(
+    service: SearchService, req: SearchRequest, counts: dict[str, int], lo: int, hi: int
+) -> list[Hit]:
+    """Hits ``lo`` to ``hi`` of the list ongoing + upcoming + finished, each newest first."""
+    out: list[Hit] = []
+    offset = 0
+    for status in STATUS_ORDER:
+        n = counts[status]
+        a, b = max(lo - offset, 0), min(hi - offset, n)
+        if a < b:
+            out.extend(_window(service, replace(req, status=(status,)), a, b))
+        offset += n
+    return out
+
+
+def _window(service: SearchService, req: SearchRequest, a: int, b: int) -> Iterator[Hit]:
+    """Hits ``a`` to ``b`` of one status, fetched as one or two result pages."""
+    size = b - a
+    first, last = a // size + 1, (b - 1) // size + 1
+    if last * size > MAX_DEPTH:  # past the depth pages reach: walk instead
+        yield from list(service.iter_hits(req, cap=b))[a:b]
+        return
+    hits: list[Hit] = []
+    for number in range(first, last + 1):
+        hits.extend(service.search(replace(req, page=number, size=size)).hits)
+    start = a - (first - 1) * size
+    yield from hits[start : start + size]
+
+
+def _name(table: StatsTable, key: str) -> str:
+    return next((r.labels[0] for r in table.rows if r.keys[0] == key), key)
+
+
+def _filename(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in key)[:64]
+
+
+def _table(
+    table: StatsTable, dim: str, heading: str, pairs: list[tuple[str, str]], lang: str
+) -> dict[str, Any]:
+    rows = list(table.rows)
+    if dim == "year":  # chronological, "unknown" last
+        rows = [r for r in rows if r.keys[0]] + [r for r in rows if not r.keys[0]]
+    return {
+        "id": f"org-by-{dim}",
+        "heading": t(heading),
+        "dim_label": t(dim),
+        "charts": [
+            {"cls": cls, "svg": Markup(svg)}
+            for cls, svg in chart_variants(
+                [r.labels[0] for r in rows],
+                [r.sek for r in rows],
+                title=f"{t('sek_long')} – {t(heading).lower()}",
+                unit=t("sek"),
+                horizontal=dim != "year",
+                lang=lang,
+                chart_id=f"org-chart-{dim}",
+                empty_text=t("no_results"),
+            )
+        ],
+        "rows": [
+            {
+                "label": r.labels[0],
+                "url": value_url(dim, r.keys[0], pairs),
+                "projects": format_number(r.projects, lang),
+                "sek": format_number(r.sek, lang),
+            }
+            for r in rows
+        ],
+    }
