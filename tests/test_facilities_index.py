@@ -10,13 +10,14 @@ from harvesters.records import Facility, Project
 from indexer.request import SearchRequest
 from indexer.search import SearchService
 from tests.fakes.oai_server import FakeOAI
+from webapp import create_app
 from webapp.cli import main
 
 EQUIPMENT = "cris:82394874"
 
 
 @pytest.fixture(scope="module")
-def service(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+def cris_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("cris")
     with FakeOAI(shared_data) as fake:
         (home / "sources.toml").write_text(
@@ -25,7 +26,12 @@ def service(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Sear
         )
         assert main(["--home", str(home), "harvest", "cris", "--quiet"]) == 0
     assert main(["--home", str(home), "index", "--quiet"]) == 0
-    return SearchService(home / "index")
+    return home
+
+
+@pytest.fixture(scope="module")
+def service(cris_home: Path) -> SearchService:
+    return SearchService(cris_home / "index")
 
 
 def _facet(result, name):  # type: ignore[no-untyped-def]
@@ -78,3 +84,22 @@ def test_facility_owner_is_an_organisation_facet(service: SearchService) -> None
     owners = _facet(only, "org")
     assert owners
     assert all(v.count >= 1 for v in owners.values())
+
+
+def test_project_uses_equipment_is_visible_on_both_pages(cris_home: Path) -> None:
+    client = create_app({"INDEX_DIR": str(cris_home / "index"), "TESTING": True}).test_client()
+    facility = client.get("/facility/cris/82394874").get_data(as_text=True)
+    assert "<h1>SkyArrow 650 TCNS operated by IBIMET CNR" in facility
+    assert (
+        'href="/project/cris/Projects/112347">European Facility for Airborne Research' in facility
+    )
+    assert "NATIONAL RESEARCH COUNCIL" in facility
+    project = client.get("/project/cris/Projects/112347").get_data(as_text=True)
+    assert 'href="/facility/cris/82394874">SkyArrow 650 TCNS operated by IBIMET CNR' in project
+    assert 'href="/facility/cris/82394875">Cessna T207A' in project
+    moved = client.get("/project/cris/82394874")
+    assert moved.status_code == 301
+    assert moved.headers["Location"].endswith("/facility/cris/82394874")
+    assert client.get("/facility/cris/Projects/112347").status_code == 404
+    listing = client.get("/search?kind=facility").get_data(as_text=True)
+    assert listing.count('href="/facility/cris/') == 2

@@ -1,4 +1,4 @@
-"""HTML pages: the search page with facets, and the project page.
+"""HTML pages: the search page with facets, the project page and the facility page.
 
 Views parse the URL (``webapp.params``), call the search service and render its plain result
 objects; they never touch Whoosh or the store. Everything from records is escaped by Jinja;
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 
+from harvesters.records import Facility, Project
 from indexer.documents import date_int, org_key
+from indexer.errors import RecordNotFound
 from indexer.facets import status_on
-from indexer.request import SORTS
+from indexer.request import SORTS, SearchRequest
 from indexer.results import Facet, SearchResult
 from webapp import search_service
 from webapp.i18n import current_lang, t
@@ -53,10 +56,14 @@ def search() -> str:
 
 
 @bp.get("/project/<source>/<path:pid>")
-def project(source: str, pid: str) -> str:
+def project(source: str, pid: str) -> Response | str:
     lang = current_lang()
     service = search_service(current_app)
     p = service.get(source, pid)
+    if isinstance(p, Facility):
+        return redirect(f"/facility/{quote(source)}/{quote(pid)}", code=301)
+    if not isinstance(p, Project):
+        raise RecordNotFound(f"{pid} is not a project")
     similar = service.similar(source, pid, limit=5, lang=lang)
     status = status_on(date_int(p.start, 0), date_int(p.end, 99991231), date.today())
     return render_template(
@@ -64,6 +71,32 @@ def project(source: str, pid: str) -> str:
         p=p,
         similar=similar,
         status=status,
+        lang=lang,
+        org_key=org_key,
+        lang_url=with_params(state(request.args), lang="en" if lang == "sv" else "sv"),
+    )
+
+
+@bp.get("/facility/<source>/<path:fid>")
+def facility(source: str, fid: str) -> str:
+    """A facility: what it is, who owns it, and the projects that use it."""
+    lang = current_lang()
+    service = search_service(current_app)
+    f = service.get(source, fid)
+    if not isinstance(f, Facility):
+        raise RecordNotFound(f"no facility {fid!r} in {source}")
+    users = service.search(
+        SearchRequest(
+            filters={"facility": (f"{source}:{fid}",)}, size=100, lang=lang, with_facets=False
+        )
+    )
+    indexed = {h.id for h in users.hits}
+    unindexed = [r for r in f.used_by if r.id not in indexed]  # a link the index cannot follow
+    return render_template(
+        "facility.html",
+        f=f,
+        users=users,
+        unindexed=unindexed,
         lang=lang,
         org_key=org_key,
         lang_url=with_params(state(request.args), lang="en" if lang == "sv" else "sv"),
