@@ -138,3 +138,16 @@ def evil_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["--home", str(home), "import", "swecris", str(source), "--quiet"]) == 0
     assert main(["--home", str(home), "index", "--quiet"]) == 0
     return home
+
+
+@pytest.fixture(scope="session")
+def app(kth_home: Path):  # type: ignore[no-untyped-def]
+    """The web app on the KTH index, shared by the web tests."""
+    from webapp import create_app
+
+    return create_app({"INDEX_DIR": str(kth_home / "index"), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()

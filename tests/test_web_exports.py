@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.export import BOM, HIT_COLUMNS
@@ -95,16 +94,6 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     app = create_app(
         {"INDEX_DIR": str(home / "index"), "TESTING": True, "PAGE_SIZE": 3, "FEED_SIZE": 3}
     )
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def app(kth_home: Path) -> Flask:
-    return create_app({"INDEX_DIR": str(kth_home / "index"), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 

@@ -11,22 +11,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import XSS_FUNDER, XSS_ORG, XSS_TITLE
 from webapp import create_app
 from webapp.cli import main
-
-
-@pytest.fixture(scope="module")
-def app(kth_home: Path) -> Flask:
-    return create_app({"INDEX_DIR": str(kth_home / "index"), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def html(client: FlaskClient, url: str, status: int = 200, **kw) -> str:  # type: ignore[no-untyped-def]

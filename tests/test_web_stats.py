@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.export import BOM
@@ -26,16 +25,6 @@ from webapp.charts import bar_chart, chart_variants, format_number, short_number
 
 KTH = "202100-3054"
 VR = "202100-5208"
-
-
-@pytest.fixture(scope="module")
-def app(kth_home: Path) -> Flask:
-    return create_app({"INDEX_DIR": str(kth_home / "index"), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def page(client: FlaskClient, url: str, status: int = 200) -> str:
