@@ -39,11 +39,13 @@ class HitMaker:
         self.lang = lang
         self.day = day
 
-    def from_whoosh(self, hit: Any, highlight_terms: bool) -> Hit:
-        record = record_from_dict(json.loads(hit.fields()["record"]))
-        snippet = self._highlight(hit, body(record)) if highlight_terms else ""
-        score = float(hit.score) if hit.score is not None else None
-        return self.make(hit.docnum, record, snippet or self.fallback(record), score=score)
+    def highlighted(
+        self, searcher: Any, docnum: int, terms: dict[str, set[str]], score: float | None
+    ) -> Hit:
+        """A hit whose snippet marks ``terms`` (field -> indexed term texts) in its body."""
+        record = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+        snippet = self._highlight(body(record), terms, searcher.schema)
+        return self.make(docnum, record, snippet or self.fallback(record), score=score)
 
     def from_docnum(self, searcher: Any, docnum: int) -> Hit:
         record = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
@@ -97,17 +99,20 @@ class HitMaker:
             record=p.to_dict(),
         )
 
-    def _highlight(self, hit: Any, text_of: Text) -> str:
+    def _highlight(self, text_of: Text, terms: dict[str, set[str]], schema: Any) -> str:
+        """Best fragments of the body in the request's language, else the other one."""
         first, second = ("sv", "en") if self.lang == "sv" else ("en", "sv")
         for lang in (first, second):
             text = getattr(text_of, lang)
             if not text:
                 continue
             for field in (f"abstract_{lang}", "text_exact"):
-                try:
-                    out = hit.highlights(field, text=text, top=2)
-                except (KeyError, ValueError):
-                    out = ""
+                wanted = terms.get(field)
+                if not wanted:
+                    continue
+                out = highlight.highlight(
+                    text, frozenset(wanted), schema[field].analyzer, _FRAGMENTER, _FORMATTER, top=2
+                )
                 if out:
                     return str(out)
         return ""
@@ -135,9 +140,3 @@ def title(r: Record) -> Text:
     if isinstance(r, Project):
         return r.title
     return Text()
-
-
-def configure(results: Any) -> None:
-    """Use our formatter and fragmenter on a Whoosh ``Results``."""
-    results.formatter = _FORMATTER
-    results.fragmenter = _FRAGMENTER

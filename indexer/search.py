@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from indexer.decompound import Decompounder
 from indexer.documents import Labels, today_int, uid_of
 from indexer.errors import IndexMissing, RecordNotFound, RecordWithdrawn
 from indexer.facets import DocTable
-from indexer.hits import HitMaker, body, configure, title
+from indexer.hits import HitMaker, body, title
 from indexer.query import parse, plain_words
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
@@ -68,6 +68,7 @@ class _Match:
     final: set[int]
     per_facet: dict[str, set[int]]
     base: set[int]
+    scores: dict[int, float] = field(default_factory=dict)
 
 
 class SearchService:
@@ -202,29 +203,27 @@ class SearchService:
             sort = "start_desc"
         if sort == "relevance":
             results = m.searcher.search(m.query, filter=m.final, limit=limit)
+            m.scores = {hit.docnum: float(hit.score) for hit in results}
             return [hit.docnum for hit in results]
-        field, reverse = SORT_FIELDS[sort]
+        key, reverse = SORT_FIELDS[sort]
         table = m.version.table
-        values = {"start": table.start, "end": table.end, "amount": table.amount}[field]
+        values = {"start": table.start, "end": table.end, "amount": table.amount}[key]
         ordered = sorted(m.final, key=lambda d: (values[d], -d if reverse else d), reverse=reverse)
         return ordered[:limit]
 
     def _page(self, m: _Match) -> list[Hit]:
+        """The page's hits, highlighted against the query's terms (one search, not two)."""
         req = m.request
         maker = HitMaker(m.version.table, req.lang, today_int(req.on))
         wanted = self._ordered(m, limit=req.page * req.size)[(req.page - 1) * req.size :]
-        if not wanted:
-            return []
-        if m.query is None:
+        if m.query is None or not wanted:
             return [maker.from_docnum(m.searcher, d) for d in wanted]
-        results = m.searcher.search(m.query, filter=set(wanted), limit=len(wanted), terms=True)
-        configure(results)
-        by_doc = {hit.docnum: hit for hit in results}
-        out = []
-        for d in wanted:
-            hit = by_doc.get(d)
-            out.append(maker.from_whoosh(hit, True) if hit else maker.from_docnum(m.searcher, d))
-        return out
+        terms: dict[str, set[str]] = {}
+        expanded = m.query.existing_terms(m.searcher.reader(), expand=True)  # prefixes
+        for fname, text in {*m.query.all_terms(), *expanded}:
+            value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+            terms.setdefault(fname, set()).add(value)
+        return [maker.highlighted(m.searcher, d, terms, m.scores.get(d)) for d in wanted]
 
     def _did_you_mean(self, m: _Match, total: int) -> str | None:
         if total >= 3:
