@@ -67,6 +67,7 @@ RUN_RUNNING = "running"
 RUN_OK = "ok"
 RUN_FAILED = "failed"
 RUN_KILLED = "killed"
+LOCKED_KINDS = {"index": "index", "update": "update"}  # run kind -> the lock it runs under
 
 
 def utcnow() -> str:
@@ -169,10 +170,26 @@ class RecordStore:
             ),
         )
 
-    def mark_abandoned_runs(self) -> int:
-        """Runs still 'running' when the caller holds the lock were killed: say so."""
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, int], errors: list[str]
+    ) -> None:
+        """Close a run that commits no records (an index build, an update) with its figures."""
+        self._db.execute(
+            "UPDATE runs SET status=?, ended=?, counts=?, errors=? WHERE id=?",
+            (status, utcnow(), json.dumps(counts), json.dumps(errors, ensure_ascii=False), run_id),
+        )
+
+    def mark_abandoned_runs(self, lock: str = "store") -> int:
+        """Runs still 'running' under the lock the caller holds were killed: say so.
+
+        Index builds and updates run under their own locks (``LOCKED_KINDS``); the store lock
+        covers every other kind of run.
+        """
+        kinds = [k for k, name in LOCKED_KINDS.items() if name == lock]
+        marks = ",".join("?" * (len(kinds) or len(LOCKED_KINDS)))
+        where = f"kind IN ({marks})" if kinds else f"kind NOT IN ({marks})"
         cur = self._db.execute(
-            "UPDATE runs SET status=?, ended=?, errors=? WHERE status=?",
+            f"UPDATE runs SET status=?, ended=?, errors=? WHERE status=? AND {where}",
             (
                 RUN_KILLED,
                 utcnow(),
@@ -180,6 +197,7 @@ class RecordStore:
                     ["the run was interrupted before it finished; nothing of it was committed"]
                 ),
                 RUN_RUNNING,
+                *(kinds or LOCKED_KINDS),
             ),
         )
         return cur.rowcount

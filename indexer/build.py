@@ -5,7 +5,9 @@ yet, another schema/analysis version, or ``full=True``) and an incremental one (
 changed or withdrawn since the store sequence the current version was built from), builds a
 *new* version directory, validates it (document count against the store, smoke queries), and
 only then publishes it by swapping the ``current`` pointer. The published version is never
-written to; a failed or killed build leaves it serving.
+written to; a failed or killed build leaves it serving. A build that would shrink the published
+document count below ``shrink_threshold`` is refused unless ``allow_shrink``. Every build is
+recorded in the store's runs table (source and kind ``index``) for the status page.
 """
 
 from __future__ import annotations
@@ -26,13 +28,20 @@ from harvesters.config import Config
 from harvesters.progress import Progress
 from harvesters.records import KIND_FACILITY, KIND_PROJECT, Facility, Project, Record
 from harvesters.run import data_lock
-from harvesters.store import RecordStore, StoredRecord, utcnow
+from harvesters.store import (
+    LOCKED_KINDS,
+    RUN_FAILED,
+    RUN_OK,
+    RecordStore,
+    StoredRecord,
+    utcnow,
+)
 from indexer.decompound import Decompounder
 from indexer.documents import Labels, to_document, uid_of
-from indexer.errors import BuildFailed
+from indexer.errors import BuildFailed, IndexShrinkRefused
 from indexer.facility_docs import FacilityLinks, facility_document
 from indexer.schema import SCHEMA_VERSION, build_schema
-from indexer.versions import MANIFEST, IndexLocation, write_manifest
+from indexer.versions import MANIFEST, IndexLocation, Version, write_manifest
 
 log = logging.getLogger("research_index.index")
 
@@ -57,6 +66,16 @@ class BuildReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def run_counts(self) -> dict[str, int]:
+        """The figures kept in the runs table."""
+        return {
+            "documents": self.doc_count,
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "published": int(self.published),
+        }
+
 
 def build_index(
     config: Config,
@@ -64,68 +83,110 @@ def build_index(
     quiet: bool = False,
     procs: int = 1,
     grace_seconds: float | None = None,
+    allow_shrink: bool = False,
 ) -> BuildReport:
-    """Bring the published index up to date with the store; see the module docstring."""
+    """Bring the published index up to date with the store; see the module docstring.
+
+    Raises ``LockBusy`` when another build runs (nothing recorded), ``IndexShrinkRefused``
+    or ``BuildFailed`` when nothing was published (the run is recorded as failed).
+    """
+    with data_lock(config, "index"), RecordStore(config.store_path) as store:
+        store.mark_abandoned_runs(lock="index")
+        run_id = store.begin_run("index", "index", {"full": full, "allow_shrink": allow_shrink})
+        try:
+            report = _build(config, store, full, quiet, procs, grace_seconds, allow_shrink)
+        except BaseException as exc:
+            store.finish_run(run_id, RUN_FAILED, {}, [str(exc) or repr(exc)])
+            raise
+        store.finish_run(run_id, RUN_OK, report.run_counts(), [])
+        return report
+
+
+def _check_shrink(
+    config: Config, current: Version | None, expected: int, allow_shrink: bool
+) -> None:
+    if current is None or allow_shrink:
+        return
+    before = int(current.manifest.get("doc_count", 0))
+    if not before or expected >= config.shrink_threshold * before:
+        return
+    raise IndexShrinkRefused(
+        f"the new index would hold {expected} documents where the published {current.name} "
+        f"holds {before} ({100 * expected / before:.0f}% < "
+        f"{100 * config.shrink_threshold:.0f}%); not publishing it. Re-run with --allow-shrink "
+        "if the data really shrank"
+    )
+
+
+def _build(
+    config: Config,
+    store: RecordStore,
+    full: bool,
+    quiet: bool,
+    procs: int,
+    grace_seconds: float | None,
+    allow_shrink: bool,
+) -> BuildReport:
     t0 = time.monotonic()
     location = IndexLocation(config.index_root)
-    with data_lock(config, "index"), RecordStore(config.store_path) as store:
-        current = location.current()
-        seq = store.max_seq()
-        expected = _count(store)
-        same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
-        if current and same_schema and not full and current.manifest.get("store_seq") == seq:
-            log.info("index %s is up to date with the store (seq %d)", current.name, seq)
-            return BuildReport(
-                "unchanged",
-                current.name,
-                False,
-                current.manifest["doc_count"],
-                store_seq=seq,
-                seconds=time.monotonic() - t0,
-            )
-        target = location.new_version_dir()
-        try:
-            if current and same_schema and not full:
-                report = _incremental(store, current.path, target, current.manifest, quiet)
-            else:
-                report = _full(store, target, quiet, procs)
-            report.store_seq = seq
-            _save_withdrawn(target, store)
-            validate(target, expected)
-            report.doc_count = expected
-            report.seconds = time.monotonic() - t0
-            write_manifest(
-                target,
-                {
-                    "version": target.name,
-                    "schema_version": SCHEMA_VERSION,
-                    "built": utcnow(),
-                    "mode": report.mode,
-                    "base": current.name if current and report.mode == "incremental" else None,
-                    "doc_count": expected,
-                    "store_seq": seq,
-                    "counts": _counts_by_source(store),
-                    "build_seconds": round(report.seconds, 3),
-                },
-            )
-        except BaseException:
-            shutil.rmtree(target, ignore_errors=True)
-            raise
-        location.publish(target)
-        report.version = target.name
-        report.published = True
-        removed = location.cleanup(
-            **({} if grace_seconds is None else {"grace_seconds": grace_seconds})
+    current = location.current()
+    seq = store.max_seq()
+    expected = _count(store)
+    same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
+    if current and same_schema and not full and current.manifest.get("store_seq") == seq:
+        log.info("index %s is up to date with the store (seq %d)", current.name, seq)
+        return BuildReport(
+            "unchanged",
+            current.name,
+            False,
+            current.manifest["doc_count"],
+            store_seq=seq,
+            seconds=time.monotonic() - t0,
         )
-        log.info(
-            "published index %s (%s, %d documents, %.1f s); removed %d old version(s)",
-            target.name,
-            report.mode,
-            expected,
-            report.seconds,
-            len(removed),
+    _check_shrink(config, current, expected, allow_shrink)
+    target = location.new_version_dir()
+    try:
+        if current and same_schema and not full:
+            report = _incremental(store, current.path, target, current.manifest, quiet)
+        else:
+            report = _full(store, target, quiet, procs)
+        report.store_seq = seq
+        _save_withdrawn(target, store)
+        validate(target, expected)
+        report.doc_count = expected
+        report.seconds = time.monotonic() - t0
+        write_manifest(
+            target,
+            {
+                "version": target.name,
+                "schema_version": SCHEMA_VERSION,
+                "built": utcnow(),
+                "mode": report.mode,
+                "base": current.name if current and report.mode == "incremental" else None,
+                "doc_count": expected,
+                "store_seq": seq,
+                "counts": _counts_by_source(store),
+                "build_seconds": round(report.seconds, 3),
+            },
         )
-        return report
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    location.publish(target)
+    report.version = target.name
+    report.published = True
+    removed = location.cleanup(
+        **({} if grace_seconds is None else {"grace_seconds": grace_seconds})
+    )
+    log.info(
+        "published index %s (%s, %d documents, %.1f s); removed %d old version(s)",
+        target.name,
+        report.mode,
+        expected,
+        report.seconds,
+        len(removed),
+    )
+    return report
 
 
 INDEXED_KINDS = (KIND_PROJECT, KIND_FACILITY)
@@ -278,7 +339,8 @@ def _first_word(record: dict[str, Any]) -> str | None:
 def _counts_by_source(store: RecordStore) -> dict[str, int]:
     counts: dict[str, int] = {}
     for run in store.runs(limit=1000):
-        counts.setdefault(run.source, store.count(run.source))
+        if run.kind not in LOCKED_KINDS:
+            counts.setdefault(run.source, store.count(run.source))
     return counts
 
 

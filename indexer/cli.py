@@ -1,4 +1,5 @@
-"""The indexing and search subcommands of ``research-index``: index, search, stats.
+"""The indexing and search subcommands of ``research-index``: index, search, stats, and the
+unattended ``update`` (harvest everything, then index) with its ``status`` report.
 
 ``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli``).
 They call the same search service as the web app and print its plain result objects as text,
@@ -14,29 +15,55 @@ import sys
 from datetime import date
 
 from harvesters.config import Config
-from harvesters.errors import LockBusy
+from harvesters.errors import ConfigError, LockBusy
 from indexer.build import build_index
 from indexer.errors import IndexerError, IndexMissing, InvalidQuery, InvalidRequest
 from indexer.export import stats_rows, write_csv
 from indexer.request import SORTS, STAT_DIMENSIONS, STATUSES, SearchRequest
 from indexer.results import SearchResult
 from indexer.search import SearchService
+from indexer.status import collect_status
+from indexer.update import FAILED, PARTIAL, UpdateReport, run_update
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_INDEX, EXIT_BUILD = 0, 1, 2, 5, 7, 8
+EXIT_CONFIG, EXIT_PARTIAL, EXIT_NOT_PUBLISHED = 6, 9, 10  # update: some sources / nothing
+DEFAULT_PROCS = min(2, os.cpu_count() or 1)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("index", help="build and publish a new index version from the store")
     p.add_argument("--full", action="store_true", help="rebuild everything, not only changes")
     p.add_argument(
-        "--procs",
-        type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="indexing processes (default: up to 2)",
+        "--procs", type=int, default=DEFAULT_PROCS, help="indexing processes (default: up to 2)"
+    )
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when the new index holds far fewer documents than the current one",
     )
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_index)
+
+    p = sub.add_parser(
+        "update", help="harvest every source, then update and publish the index (for cron)"
+    )
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="accept harvests and an index far smaller than the last ones",
+    )
+    p.add_argument("--full-index", action="store_true", help="rebuild the index from scratch")
+    p.add_argument(
+        "--procs", type=int, default=DEFAULT_PROCS, help="indexing processes (default: up to 2)"
+    )
+    p.add_argument("--json", action="store_true", help="print the update report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(handler=cmd_update)
+
+    p = sub.add_parser("status", help="sources, their last runs, and the index being served")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("search", help="search the published index from a terminal")
     p.add_argument("query", nargs="?", default="", help="search text (see README: syntax)")
@@ -107,7 +134,11 @@ def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
 def cmd_index(args: argparse.Namespace, config: Config) -> int:
     try:
         report = build_index(
-            config, full=args.full, quiet=args.quiet or args.json, procs=args.procs
+            config,
+            full=args.full,
+            quiet=args.quiet or args.json,
+            procs=args.procs,
+            allow_shrink=args.allow_shrink,
         )
     except LockBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -183,4 +214,94 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
         for row in table.rows:
             print(f"{' x '.join(row.labels):<60} {row.projects:>7} {row.sek:>18,.0f}")
         print(f"{'total':<60} {table.total_projects:>7} {table.total_sek:>18,.0f}")
+    return EXIT_OK
+
+
+def cmd_update(args: argparse.Namespace, config: Config) -> int:
+    """0: all sources ok and the index current; 9: some sources failed; 10: nothing published."""
+    try:
+        report = run_update(
+            config,
+            allow_shrink=args.allow_shrink,
+            quiet=args.quiet or args.json,
+            full_index=args.full_index,
+            procs=args.procs,
+        )
+    except LockBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_update(report)
+    if report.status == FAILED:
+        print(f"error: {report.index_error}; the previous index keeps serving", file=sys.stderr)
+        return EXIT_NOT_PUBLISHED
+    if report.status == PARTIAL:
+        names = ", ".join(s.name for s in report.failed_sources)
+        print(f"warning: source(s) failed: {names}", file=sys.stderr)
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def _print_update(report: UpdateReport) -> None:
+    print(f"update {report.status} (run {report.run_id}, {report.seconds:.1f} s)")
+    for s in report.sources:
+        c = s.counts
+        figures = (
+            f"records {c.get('records', 0)}, new {c.get('new', 0)}, changed {c.get('changed', 0)}"
+            f", withdrawn {c.get('withdrawn', 0)}, failed {c.get('failed', 0)}"
+        )
+        print(
+            f"  {s.name:<16} {s.status:<8} " + (s.error or figures if s.status != "skipped" else "")
+        )
+    if report.index:
+        state = "published" if report.index.published else "unchanged"
+        print(f"  index {report.index.version} {state}: {report.index.doc_count} documents")
+    else:
+        print(f"  index not published: {report.index_error}")
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    status = collect_status(config)
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if status["config_error"]:
+        print(f"configuration problem: {status['config_error']}")
+    index = status["index"]
+    if index:
+        print(
+            f"index {index['version']} built {index['built']}: {index['doc_count']} documents "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(index['counts'].items()))})"
+        )
+    else:
+        print("no index is published yet")
+    for src in status["sources"]:
+        last, ok = src["last_attempt"], src["last_success"]
+        state = "enabled" if src["enabled"] else "disabled"
+        print(f"\n{src['name']} ({src['kind']}, {state}): {src['records']} records")
+        print(
+            f"  last success: {ok['started'] + ' (run ' + str(ok['id']) + ')' if ok else 'never'}"
+        )
+        if last:
+            c = last["counts"]
+            print(
+                f"  last attempt: {last['started']} run {last['id']} {last['status']}: "
+                f"new {c.get('new', 0)}, changed {c.get('changed', 0)}, "
+                f"withdrawn {c.get('withdrawn', 0)}, failed {c.get('failed', 0)}"
+            )
+            for err in last["errors"][:5]:
+                print(f"    {err}")
+    if status["runs"]:
+        print("\nrecent update and index runs:")
+    for run in status["runs"]:
+        print(
+            f"  {run['id']:>5} {run['started']} {run['kind']:<7} {run['status']:<8} {run['counts']}"
+        )
+        for err in run["errors"][:3]:
+            print(f"        {err}")
     return EXIT_OK

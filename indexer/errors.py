@@ -33,3 +33,7 @@ class RecordWithdrawn(IndexerError):
 
 class BuildFailed(IndexerError):
     """A new index version could not be built or failed validation; nothing was published."""
+
+
+class IndexShrinkRefused(BuildFailed):
+    """The new version would hold far fewer documents than the published one (H16 guard)."""

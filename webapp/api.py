@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: search with facets, one project, similar projects.
+"""The JSON API under /api/v1: search with facets, one project, similar projects, status.
 
 Responses are the search service's result objects as JSON (``to_dict()``), with links; every
 error has the one shape of ``webapp.errors``. Pages are bounded (``MAX_PAGE_SIZE``); to walk
@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer.errors import InvalidRequest
+from indexer.status import status_for_home
 from webapp import search_service
 from webapp.i18n import current_lang
 from webapp.pages import search_request
@@ -111,4 +112,7 @@ def similar(source: str, pid: str) -> Response:
 @bp.get("/status")
 def status() -> Response:
     info = search_service(current_app).info()
-    return jsonify({"ok": True, "index": info})
+    status = status_for_home(current_app.config["HOME_DIR"])
+    return jsonify(
+        {"ok": True, "index": info, "sources": status["sources"], "runs": status["runs"]}
+    )

@@ -243,6 +243,26 @@ def _schemas() -> dict[str, Any]:
                     ),
                     "The index version being served and its manifest.",
                 ),
+                "sources": arr(ref("SourceStatus")),
+                "runs": desc(arr(ref("Run")), "Recent updates and index builds, newest first."),
+            }
+        ),
+        "Run": obj(
+            {
+                "id": COUNT,
+                **dict.fromkeys(("source", "kind", "started", "status"), STR),
+                "ended": NSTR,
+                "counts": {"type": "object", "additionalProperties": COUNT},
+                "errors": desc(arr(STR), "The first errors of the run (at most 20)."),
+            }
+        ),
+        "SourceStatus": obj(
+            {
+                **dict.fromkeys(("name", "kind"), STR),
+                "enabled": {"type": "boolean"},
+                "records": desc(COUNT, "Active records in the store."),
+                **dict.fromkeys(("last_attempt", "last_success"), maybe("Run")),
+                "recent_runs": arr(ref("Run")),
             }
         ),
         "StatsTable": obj(
@@ -387,9 +407,9 @@ def _paths() -> dict[str, Any]:
         ),
         "/api/v1/status": _get(
             "status",
-            "The index version being served",
+            "The index version being served, and the harvest runs per source",
             [],
-            {"schema": ref("StatusResponse"), "description": "The version and its manifest."},
+            {"schema": ref("StatusResponse"), "description": "The version, sources and runs."},
             "503",
         ),
         "/api/v1/openapi.json": _get(

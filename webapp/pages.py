@@ -1,4 +1,4 @@
-"""HTML pages: the search page with facets, the project page and the facility page.
+"""HTML pages: the search page with facets, the project page, the facility page, the status.
 
 Views parse the URL (``webapp.params``), call the search service and render its plain result
 objects; they never touch Whoosh or the store. Everything from records is escaped by Jinja;
@@ -19,6 +19,7 @@ from indexer.errors import RecordNotFound
 from indexer.facets import status_on
 from indexer.request import SORTS, SearchRequest
 from indexer.results import Facet, SearchResult
+from indexer.status import status_for_home
 from webapp import search_service
 from webapp.i18n import current_lang, t
 from webapp.params import request_from_args, state, toggle, with_params, without_filters
@@ -101,6 +102,12 @@ def facility(source: str, fid: str) -> str:
         org_key=org_key,
         lang_url=with_params(state(request.args), lang="en" if lang == "sv" else "sv"),
     )
+
+
+@bp.get("/status")
+def status() -> str:
+    """Harvest and index status: per source the last runs, and the index being served."""
+    return render_template("status.html", status=status_for_home(current_app.config["HOME_DIR"]))
 
 
 def _facet_view(facet: Facet, pairs: list[tuple[str, str]]) -> dict[str, Any]:
