@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from harvesters import cli as harvest_cli
 from harvesters.config import Config, load_config
@@ -52,30 +53,62 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.set_defaults(handler=cmd_serve)
+    p = sub.add_parser("up", help="bring the index up to date and serve the site (start here)")
+    p.add_argument(
+        "--from",
+        dest="from_dir",
+        type=Path,
+        help="build from a folder of saved exports/responses instead of the network",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(handler=cmd_up)
     return parser
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     """Serve until interrupted. The site follows each newly published index by itself."""
+    if IndexLocation(config.index_root).current_path() is None:
+        logging.getLogger("research_index.web").warning(
+            "no index is published yet: pages answer 503 until `research-index index`"
+        )
+    return _serve(config, args.host, args.port, args.threads)
+
+
+def _serve(config: Config, host: str, port: int, threads: int) -> int:
     import waitress
 
     from webapp import create_app
 
     app = create_app({"INDEX_DIR": str(config.index_root)})
-    log = logging.getLogger("research_index.web")
-    if IndexLocation(config.index_root).current_path() is None:
-        log.warning("no index is published yet: pages answer 503 until `research-index index`")
-    print(f"serving on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    waitress.serve(
+    server = waitress.create_server(
         app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
+        host=host,
+        port=port,
+        threads=threads,
         ident="research-index",
         channel_timeout=60,
         max_request_body_size=65536,
     )
+    print(f"serving on http://{host}:{server.effective_port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0
+
+
+def cmd_up(args: argparse.Namespace, config: Config) -> int:
+    """Bring the index up to date (from saved files, or from the sources), then serve."""
+    from indexer.up import bring_up
+
+    for line in bring_up(config, args.from_dir, quiet=args.quiet):
+        print(line, flush=True)
+    return _serve(config, args.host, args.port, args.threads)
 
 
 def _setup_logging(verbose: bool, as_json: bool) -> None:
