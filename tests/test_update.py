@@ -118,6 +118,9 @@ def test_update_twice_then_a_change_at_each_source(
     assert served(home) != version
     assert found(home, "Quokkaresearch") == 1
     assert found(home, "Zeppelinfacility") == 1
+    site = create_app({"INDEX_DIR": str(home / "index"), "TESTING": True}).test_client()
+    assert "Quokkaresearch on seaweed" in site.get("/search?q=quokkaresearch").get_data(True)
+    assert site.get("/status").status_code == 200
 
     report = status(home, capsys)
     assert report["index"]["version"] == served(home)
