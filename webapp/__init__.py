@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
 from indexer.search import SearchService
 from webapp import errors
@@ -50,9 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def choose_language() -> None:
-        g.lang = None
-        g.pop("lang")
-        current_lang()
+        current_lang()  # sets g.lang, which every template reads
 
     @app.after_request
     def headers(response: Response) -> Response:
