@@ -22,22 +22,18 @@ requests for page N, 1-based), ``script(faults, request=N)`` (the Nth request on
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-import socket
-import threading
 import time
-from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.loopback import LoopbackFake, LoopbackServer
 from tests.fakes.oai_repository import Repository
 
 log = logging.getLogger("research_index.tests.fake_oai")
@@ -67,76 +63,16 @@ def _check(fault: str) -> str:
     return fault
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeOAI
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("fake OAI: connection from %s ended with an error", client_address)
-
-
-class FakeOAI(Repository):
+class FakeOAI(LoopbackFake, Repository):
     """The fake repository; started on construction, stopped by ``stop()`` or leaving ``with``."""
 
     def __init__(self, data_dir: Path, mode: str = "cerif", **options: Any) -> None:
         super().__init__(data_dir, mode, **options)
         self.requests: list[LoggedRequest] = []
-        self._stopping = threading.Event()
-        self._by_page: dict[int, deque[str]] = {}
-        self._by_ordinal: dict[int, str] = {}
-        self._next: deque[str] = deque()
-        self._always: str | None = None
-        self._connections: set[socket.socket] = set()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/oai"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    # -- scripting ------------------------------------------------------------------------------
-
-    def script(
-        self, faults: Iterable[str], *, page: int | None = None, request: int | None = None
-    ) -> None:
-        """Queue faults for a list page, for request ordinals from ``request`` on, or the next."""
-        items = [_check(f) for f in faults]
-        with self._lock:
-            if page is not None:
-                self._by_page.setdefault(page, deque()).extend(items)
-            elif request is not None:
-                for i, fault in enumerate(items):
-                    self._by_ordinal[request + i] = fault
-            else:
-                self._next.extend(items)
-
-    def fail_every_request(self, fault: str | None = "503") -> None:
-        with self._lock:
-            self._always = None if fault is None else _check(fault)
+        self._start(_Handler, "/oai", _check, "fake OAI")
 
     def verbs(self) -> list[str | None]:
         return [r.verb for r in self.requests]
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOAI:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- used by the handler --------------------------------------------------------------------
 
@@ -145,11 +81,7 @@ class FakeOAI(Repository):
         with self._lock:
             page = self.page_of(verb, query)
             ordinal = len(self.requests) + 1
-            fault = self._always or self._by_ordinal.pop(ordinal, None)
-            if fault is None and page is not None and self._by_page.get(page):
-                fault = self._by_page[page].popleft()
-            if fault is None and self._next:
-                fault = self._next.popleft()
+            fault = self._pick_fault(ordinal, page)
             entry = LoggedRequest(ordinal, path, raw, query, verb, page, fault)
             self.requests.append(entry)
             return entry
@@ -159,7 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10
     disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stalls
-    server: _Server
+    server: LoopbackServer
 
     def setup(self) -> None:
         super().setup()

@@ -30,24 +30,21 @@ are. ``fail_every_request("503")`` makes every request fail until cleared with N
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
-import socket
 import threading
 import time
-from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from harvesters.config import DEFAULT_SWECRIS_TOKEN
+from tests.fakes.loopback import LoopbackFake, LoopbackServer
 
 log = logging.getLogger("research_index.tests.fake_swecris")
 
@@ -82,15 +79,7 @@ def load_rows(data_dir: Path) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSwecris
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("fake SweCRIS: connection from %s ended with an error", client_address)
-
-
-class FakeSwecris:
+class FakeSwecris(LoopbackFake):
     """The fake API; started on construction, stopped by ``stop()`` or leaving the ``with``."""
 
     def __init__(self, data_dir: Path, token: str = DEFAULT_SWECRIS_TOKEN) -> None:
@@ -98,64 +87,11 @@ class FakeSwecris:
         self.token = token
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._by_page: dict[int, deque[str]] = {}
-        self._by_ordinal: dict[int, str] = {}
-        self._next: deque[str] = deque()
-        self._always: str | None = None
-        self._connections: set[socket.socket] = set()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    # -- scripting ------------------------------------------------------------------------------
-
-    def script(
-        self, faults: Iterable[str], *, page: int | None = None, request: int | None = None
-    ) -> None:
-        """Queue faults for a page, for request ordinals from ``request`` on, or for the next."""
-        items = [_check(f) for f in faults]
-        with self._lock:
-            if page is not None:
-                self._by_page.setdefault(page, deque()).extend(items)
-            elif request is not None:
-                for i, fault in enumerate(items):
-                    self._by_ordinal[request + i] = fault
-            else:
-                self._next.extend(items)
-
-    def fail_every_request(self, fault: str | None = "503") -> None:
-        """Permanent mode: every request gets ``fault`` (None turns it off)."""
-        with self._lock:
-            self._always = None if fault is None else _check(fault)
+        self._start(_Handler, "/v1", _check, "fake SweCRIS")
 
     def pages(self) -> list[int | None]:
         """The page numbers of the search requests, in arrival order."""
         return [r.page for r in self.requests if r.path.endswith("/scp/search")]
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:  # wake handler threads blocked on a keep-alive read
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSwecris:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- used by the handler --------------------------------------------------------------------
 
@@ -169,11 +105,7 @@ class FakeSwecris:
     ) -> LoggedRequest:
         with self._lock:
             ordinal = len(self.requests) + 1
-            fault = self._always or self._by_ordinal.pop(ordinal, None)
-            if fault is None and page is not None and self._by_page.get(page):
-                fault = self._by_page[page].popleft()
-            if fault is None and self._next:
-                fault = self._next.popleft()
+            fault = self._pick_fault(ordinal, page)
             entry = LoggedRequest(ordinal, path, query, headers, page, size, fault)
             self.requests.append(entry)
             return entry
@@ -205,7 +137,7 @@ def _int(query: dict[str, list[str]], name: str, default: int) -> int | None:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10  # an idle keep-alive connection is dropped after this many seconds
-    server: _Server
+    server: LoopbackServer
 
     def setup(self) -> None:
         super().setup()
