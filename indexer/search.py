@@ -10,6 +10,7 @@ version it started with while new requests move on. Nothing here writes to an in
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from harvesters.records import Record, record_from_dict
 from indexer.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
 from indexer.decompound import Decompounder
 from indexer.documents import Labels, today_int, uid_of
-from indexer.errors import IndexMissing, RecordNotFound, RecordWithdrawn
+from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWithdrawn
 from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
 from indexer.query import parse, plain_words
@@ -42,6 +43,8 @@ SORT_FIELDS = {
 }
 EXPORT_CAP = 50_000
 SIMILAR_FIELD = "text_exact"
+
+log = logging.getLogger("research_index.search")
 
 
 @dataclass
@@ -249,7 +252,8 @@ class SearchService:
         alt = replace(m.request, q=suggestion)
         try:
             better = len(self._match(alt).final)
-        except Exception:  # noqa: BLE001 - a suggestion must never break the search
+        except IndexerError as exc:  # e.g. the corrected words form an invalid query
+            log.debug("no suggestion for %r: %s", m.request.q, exc)
             return None
         return suggestion if better > total else None
 
