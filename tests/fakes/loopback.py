@@ -31,6 +31,30 @@ class LoopbackServer(ThreadingHTTPServer):
         log.debug("%s: connection from %s ended with an error", self.name, client_address)
 
 
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """Keeps track of its connection so ``stop()`` can wake it from a keep-alive read."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 10  # an idle keep-alive connection is dropped after this many seconds
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stalls
+    server: LoopbackServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.fake._lock:
+                self.server.fake._connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(f"{self.server.name}: " + format, *args)
+
+
 class LoopbackFake:
     _lock: Any  # a Lock or RLock the fake creates before ``_start``
 

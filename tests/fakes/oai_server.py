@@ -28,12 +28,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import LoopbackFake, LoopbackServer
+from tests.fakes.loopback import LoopbackFake, LoopbackHandler
 from tests.fakes.oai_repository import Repository
 
 log = logging.getLogger("research_index.tests.fake_oai")
@@ -87,27 +86,7 @@ class FakeOAI(LoopbackFake, Repository):
             return entry
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 10
-    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stalls
-    server: LoopbackServer
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.fake._lock:
-            self.server.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.fake._lock:
-                self.server.fake._connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("fake OAI: " + format, *args)
-
+class _Handler(LoopbackHandler):
     def do_GET(self) -> None:
         fake = self.server.fake
         parts = urlsplit(self.path)

@@ -38,13 +38,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from harvesters.config import DEFAULT_SWECRIS_TOKEN
-from tests.fakes.loopback import LoopbackFake, LoopbackServer
+from tests.fakes.loopback import LoopbackFake, LoopbackHandler
 
 log = logging.getLogger("research_index.tests.fake_swecris")
 
@@ -134,26 +133,7 @@ def _int(query: dict[str, list[str]], name: str, default: int) -> int | None:
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 10  # an idle keep-alive connection is dropped after this many seconds
-    server: LoopbackServer
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.fake._lock:
-            self.server.fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.fake._lock:
-                self.server.fake._connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("fake SweCRIS: " + format, *args)
-
+class _Handler(LoopbackHandler):
     def do_GET(self) -> None:
         fake = self.server.fake
         parts = urlsplit(self.path)
