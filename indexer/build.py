@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,21 +26,22 @@ from whoosh.query import Term
 
 from harvesters.config import Config
 from harvesters.progress import Progress
-from harvesters.records import KIND_FACILITY, KIND_PROJECT, Facility, Project, Record
+from harvesters.records import KIND_FACILITY, KIND_PROJECT, record_from_dict
 from harvesters.run import data_lock
 from harvesters.store import (
     LOCKED_KINDS,
     RUN_FAILED,
     RUN_OK,
     RecordStore,
-    StoredRecord,
     utcnow,
 )
+from harvesters.store_scan import scan, withdrawn_ids
 from indexer.decompound import Decompounder
-from indexer.documents import Labels, to_document, uid_of
+from indexer.documents import Labels, uid_of
 from indexer.errors import BuildFailed, IndexShrinkRefused
-from indexer.facility_docs import FacilityLinks, facility_document
-from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.fastindex import SegmentBuilder
+from indexer.parallel import Shared, document, full_build, links_from_store
+from indexer.schema import SCHEMA_VERSION
 from indexer.versions import MANIFEST, IndexLocation, Version, write_manifest
 
 log = logging.getLogger("research_index.index")
@@ -48,7 +49,7 @@ log = logging.getLogger("research_index.index")
 LABELS_FILE = "labels.json"
 COMPOUNDS_FILE = "compounds.json"
 WITHDRAWN_FILE = "withdrawn.json"
-WRITER_LIMIT_MB = 256
+MAX_SEGMENTS = 12
 
 
 @dataclass
@@ -146,12 +147,12 @@ def _build(
     _check_shrink(config, current, expected, allow_shrink)
     target = location.new_version_dir()
     try:
-        if current and same_schema and not full:
-            report = _incremental(store, current.path, target, current.manifest, quiet)
+        if current and same_schema and not full and not _needs_full(current.path):
+            report = _incremental(config, store, current.path, target, current.manifest, quiet)
         else:
-            report = _full(store, target, quiet, procs)
+            report = _full(config, target, expected, quiet, procs)
         report.store_seq = seq
-        _save_withdrawn(target, store)
+        _save_withdrawn(target, config)
         validate(target, expected)
         report.doc_count = expected
         report.seconds = time.monotonic() - t0
@@ -196,103 +197,85 @@ def _count(store: RecordStore) -> int:
     return sum(store.count(kind=k) for k in INDEXED_KINDS)
 
 
-def _stored(store: RecordStore, **kw: Any) -> Iterator[StoredRecord]:
-    for kind in INDEXED_KINDS:
-        yield from store.iter_records(kind=kind, **kw)
-
-
-def _document(
-    record: Record, links: FacilityLinks, dc: Decompounder | None, labels: Labels
-) -> dict[str, Any]:
-    if isinstance(record, Facility):
-        return facility_document(record, links, dc, labels)
-    assert isinstance(record, Project)
-    return to_document(record, dc, labels)
-
-
-def _links(store: RecordStore) -> FacilityLinks:
-    return FacilityLinks.from_records(
-        s.record for s in _stored(store) if isinstance(s.record, Project | Facility)
+def _full(config: Config, target: Path, total: int, quiet: bool, procs: int) -> BuildReport:
+    added, labels, shared = full_build(
+        config.store_path, INDEXED_KINDS, target, total, procs=procs, quiet=quiet
     )
-
-
-def _swedish_texts(store: RecordStore) -> Iterator[str]:
-    for s in _stored(store):
-        r = s.record
-        texts = (
-            (r.title.sv, r.abstract.sv)
-            if isinstance(r, Project)
-            else ((r.name.sv, r.description.sv) if isinstance(r, Facility) else ())
-        )
-        yield from (t for t in texts if t)
-
-
-def _full(store: RecordStore, target: Path, quiet: bool, procs: int) -> BuildReport:
-    total = _count(store)
-    links = _links(store)
-    decompounder = Decompounder.from_texts(_swedish_texts(store))
-    decompounder.save(target / COMPOUNDS_FILE)
-    labels = Labels()
-    ix = whoosh_index.create_in(target, build_schema())
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=max(1, procs), multisegment=procs > 1)
-    added = 0
-    try:
-        with Progress("index", total=total, quiet=quiet) as progress:
-            for stored in _stored(store):
-                writer.add_document(**_document(stored.record, links, decompounder, labels))
-                added += 1
-                progress.advance()
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        ix.close()
+    shared.decompounder.save(target / COMPOUNDS_FILE)
     _save_labels(target, labels)
     return BuildReport("full", None, False, added, added=added)
 
 
+def _needs_full(base: Path) -> bool:
+    """An incremental build adds a segment; past ``MAX_SEGMENTS`` a full one starts afresh
+    (searching many small segments costs more than rebuilding)."""
+    ix = whoosh_index.open_dir(base)
+    try:
+        segments = len(ix._segments())
+    finally:
+        ix.close()
+    return segments >= MAX_SEGMENTS
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Segment files are never changed once written (deletions live in the TOC), so the new
+    version shares them with the base by hard link; a copy where links are not possible."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _incremental(
-    store: RecordStore, base: Path, target: Path, manifest: dict[str, Any], quiet: bool
+    config: Config,
+    store: RecordStore,
+    base: Path,
+    target: Path,
+    manifest: dict[str, Any],
+    quiet: bool,
 ) -> BuildReport:
     """Apply records changed since the base version; facilities are re-derived every time
     (their users and subjects follow the projects), which costs little: they are few."""
     for item in base.iterdir():
         if item.is_file() and item.name != MANIFEST and not item.name.endswith("_LOCK"):
-            shutil.copy2(item, target / item.name)
-    decompounder = Decompounder.load(target / COMPOUNDS_FILE)
+            if item.name.endswith((".json", ".toc")):
+                shutil.copy2(item, target / item.name)
+            else:
+                _link_or_copy(item, target / item.name)
+    shared = Shared(
+        config.store_path,
+        INDEXED_KINDS,
+        links_from_store(config.store_path),
+        Decompounder.load(target / COMPOUNDS_FILE),
+    )
     labels = _load_labels(target)
-    links = _links(store)
     ix = whoosh_index.open_dir(target)
     report = BuildReport("incremental", None, False, 0)
     since = int(manifest.get("store_seq", 0))
-    with ix.searcher() as before:
-        changed = list(store.iter_records(include_withdrawn=True, since_seq=since))
-        seen = {(s.source, s.id) for s in changed}
-        changed += [
-            s for s in store.iter_records(kind=KIND_FACILITY) if (s.source, s.id) not in seen
-        ]
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-        try:
-            with Progress("index (incremental)", total=len(changed), quiet=quiet) as progress:
-                for stored in changed:
-                    progress.advance()
-                    if stored.record.kind not in INDEXED_KINDS:
-                        continue
-                    uid = uid_of(stored.source, stored.id)
-                    if stored.status != "active":
-                        report.deleted += writer.delete_by_term("uid", uid)
-                        continue
-                    existed = before.document_number(uid=uid) is not None
-                    writer.update_document(**_document(stored.record, links, decompounder, labels))
-                    report.updated += existed
-                    report.added += not existed
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            ix.close()
+    changed = list(scan(config.store_path, INDEXED_KINDS, since_seq=since, include_withdrawn=True))
+    seen = {(r.source, r.id) for r in changed}
+    changed += [
+        r for r in scan(config.store_path, (KIND_FACILITY,)) if (r.source, r.id) not in seen
+    ]
+    builder = SegmentBuilder(ix)
+    try:
+        with Progress("index (incremental)", total=len(changed), quiet=quiet) as progress:
+            for raw in changed:
+                progress.advance()
+                deleted = builder.writer.delete_by_term("uid", uid_of(raw.source, raw.id))
+                if raw.status != "active":
+                    report.deleted += deleted
+                    continue
+                record = record_from_dict(raw.plain())
+                builder.add(document(record, shared, labels, raw.data))
+                report.updated += bool(deleted)
+                report.added += not deleted
+        builder.commit()
+    except BaseException:
+        builder.cancel()
+        raise
+    finally:
+        ix.close()
     _save_labels(target, labels)
     return report
 
@@ -344,13 +327,9 @@ def _counts_by_source(store: RecordStore) -> dict[str, int]:
     return counts
 
 
-def _save_withdrawn(path: Path, store: RecordStore) -> None:
+def _save_withdrawn(path: Path, config: Config) -> None:
     """The ids the store holds as withdrawn, so their pages can answer 410, not 404."""
-    gone = [
-        uid_of(s.source, s.id)
-        for s in _stored(store, include_withdrawn=True)
-        if s.status == "withdrawn"
-    ]
+    gone = [uid_of(s, i) for s, i in withdrawn_ids(config.store_path, INDEXED_KINDS)]
     with (path / WITHDRAWN_FILE).open("w", encoding="utf-8") as fh:
         json.dump(sorted(gone), fh)
 

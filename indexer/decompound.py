@@ -54,6 +54,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 # One token: a letter or digit, then letters, digits, combining marks (so NFD text such as
 # "fa\u030agel" stays one token until NFC composes it) and soft hyphens (dropped later).
@@ -112,6 +113,17 @@ def normalise_token(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace(_SOFT_HYPHEN, "")
 
 
+def raw_token_counts(texts: Iterable[str | None]) -> Counter[str]:
+    """Counts of the raw (not yet normalised) tokens of ``texts``: the cheap half of
+    :meth:`Decompounder.from_texts`, which shards of a corpus can do in parallel."""
+    raw: Counter[str] = Counter()
+    findall = WORD_RE.findall
+    for text in texts:
+        if text:
+            raw.update(findall(text))
+    return raw
+
+
 def tokenise(text: str) -> list[str]:
     """Lowercased NFC tokens of ``text``, as the analyzers' tokeniser and filters see them."""
     return [normalise_token(match).lower() for match in WORD_RE.findall(text)]
@@ -153,6 +165,8 @@ class Decompounder:
             w for w in self.counts if len(w) >= min_part and w not in excluded and w.isalpha()
         )
         self._cache: dict[str, tuple[str, ...]] = {}
+        #: Raw (unnormalised) token -> its parts, for :func:`expand_compounds`.
+        self.raw_parts: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def from_texts(
@@ -172,12 +186,8 @@ class Decompounder:
         ``stopwords`` adds words that must never be parts to :data:`NON_PARTS` (which already
         holds the analyzer's Swedish stopwords).
         """
-        counts: Counter[str] = Counter()
-        for text in texts:
-            if text:
-                counts.update(tokenise(text))
-        return cls(
-            counts,
+        return cls.from_raw_counts(
+            raw_token_counts(texts),
             min_freq=min_freq,
             min_part=min_part,
             min_last=min_last,
@@ -186,6 +196,14 @@ class Decompounder:
             linkers=linkers,
             stopwords=stopwords,
         )
+
+    @classmethod
+    def from_raw_counts(cls, raw: Counter[str], **options: Any) -> Decompounder:
+        """A decompounder from :func:`raw_token_counts` (summed over shards of a corpus)."""
+        counts: Counter[str] = Counter()
+        for token, n in raw.items():  # normalise each distinct token once, as tokenise() does
+            counts[normalise_token(token).lower()] += n
+        return cls(counts, **options)
 
     def frequency(self, word: str) -> int:
         """Corpus frequency of ``word`` (0 when below ``min_freq``)."""
@@ -316,13 +334,21 @@ def expand_compounds(text: str | None, decompounder: Decompounder) -> str:
     """Space-separated parts of every splittable word of ``text``, in text order.
 
     "Ny cancerforskning vid KTH" gives "cancer forskning": indexed in an extra field, a query
-    for "cancer" (or the phrase "cancer forskning") then finds the compound.
+    for "cancer" (or the phrase "cancer forskning") then finds the compound. Parts are
+    cached per raw token (the same word recurs across a corpus).
     """
     if not text:
         return ""
+    cache = decompounder.raw_parts
     parts: list[str] = []
-    for token in tokenise(text):
-        parts.extend(decompounder.split(token))
+    for raw in WORD_RE.findall(text):
+        found = cache.get(raw)
+        if found is None:
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            found = cache[raw] = tuple(decompounder.split(normalise_token(raw).lower()))
+        if found:
+            parts.extend(found)
     return " ".join(parts)
 
 

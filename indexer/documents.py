@@ -76,6 +76,10 @@ class Labels:
         known["sv"] = known["sv"] or label.sv
         known["en"] = known["en"] or label.en
 
+    def add_plain(self, facet: str, value: str, label: dict[str, str | None]) -> None:
+        """Merge a label as saved in labels.json (another build process's)."""
+        self.add(facet, value, Text(label.get("sv"), label.get("en")))
+
     def get(self, facet: str, value: str, lang: str = "en") -> str:
         entry = self.data.get(facet, {}).get(value)
         if not entry:
@@ -118,8 +122,16 @@ def facts(p: Project) -> dict[str, Any]:
     }
 
 
-def to_document(p: Project, decompounder: Decompounder | None, labels: Labels) -> dict[str, Any]:
-    """The Whoosh fields of one project; also records its facet labels in ``labels``."""
+def to_document(
+    p: Project,
+    decompounder: Decompounder | None,
+    labels: Labels,
+    record_json: str | None = None,
+) -> dict[str, Any]:
+    """The Whoosh fields of one project; also records its facet labels in ``labels``.
+
+    ``record_json`` is the record's canonical JSON when the caller already has it (the
+    store keeps exactly that), to save serialising it again."""
     funders = p.funders()
     for f in funders:
         labels.add("funder", org_key(f), f.name)
@@ -164,7 +176,7 @@ def to_document(p: Project, decompounder: Decompounder | None, labels: Labels) -
         "f_ssif5": " ".join(sorted({c[2] for c in f["subjects"] if c[2]})),
         "f_twin": "twin" if f["twin"] else "canonical",
         "f_facility": " ".join(f["facilities"]),
-        "record": p.canonical_json(),
+        "record": record_json if record_json is not None else p.canonical_json(),
         "facts": f,
     }
     return doc

@@ -68,7 +68,11 @@ class FacilityLinks:
 
 
 def facility_document(
-    f: Facility, links: FacilityLinks, decompounder: Decompounder | None, labels: Labels
+    f: Facility,
+    links: FacilityLinks,
+    decompounder: Decompounder | None,
+    labels: Labels,
+    record_json: str | None = None,
 ) -> dict[str, Any]:
     uid = uid_of(f.source, f.source_id)
     owners = [o for o in f.owners if org_key(o)]
@@ -124,6 +128,6 @@ def facility_document(
         "f_org": " ".join(k for k in (org_key(o) for o in owners) if k),
         "f_ftype": " ".join(facts["facility_types"]),
         "f_ssif1": " ".join(sorted({c[0] for c in paths if c[0]})),
-        "record": f.canonical_json(),
+        "record": record_json if record_json is not None else f.canonical_json(),
         "facts": facts,
     }

@@ -1,0 +1,227 @@
+"""Full builds on every core: shards of the store, one segment writer per process.
+
+Owns the full build's work plan. The parent reads what every document needs from the whole
+store (the facility links and the Swedish vocabulary for decompounding) with cheap raw scans,
+then forks ``procs`` workers; worker k reads the records whose store sequence is k modulo
+``procs`` (raw JSON, one read connection of its own), builds their documents and writes them
+with :class:`indexer.fastindex.SegmentBuilder` into segments of its own (a new segment every
+``segment_docs`` documents bounds memory on very large builds). The parent waits, draws the
+progress bar from a shared counter, merges the workers' facet labels in worker order and
+writes the table of contents naming every segment. A worker's failure fails the build with
+that worker's traceback; nothing is published (the caller removes the directory).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from harvesters.progress import Progress
+from harvesters.records import Facility, Project, Record, record_from_dict
+from harvesters.store_scan import linked_records, scan, swedish_texts
+from indexer.decompound import Decompounder, raw_token_counts
+from indexer.documents import Labels, to_document
+from indexer.errors import BuildFailed
+from indexer.facility_docs import FacilityLinks, facility_document
+from indexer.fastindex import SegmentBuilder
+from indexer.schema import build_schema
+
+log = logging.getLogger("research_index.index")
+
+#: Documents per segment before a worker starts the next one (memory stays ~1-2 GB each).
+SEGMENT_DOCS = 250_000
+_TICK = 64  # documents between updates of the shared progress counter
+
+
+@dataclass
+class Shared:
+    """What every worker needs, computed once by the parent before it forks."""
+
+    store_path: Path
+    kinds: tuple[str, ...]
+    links: FacilityLinks
+    decompounder: Decompounder
+
+
+def document(
+    record: Record,
+    shared: Shared,
+    labels: Labels,
+    record_json: str | None = None,
+) -> dict[str, Any]:
+    """The Whoosh fields of a project or facility record."""
+    if isinstance(record, Facility):
+        return facility_document(record, shared.links, shared.decompounder, labels, record_json)
+    assert isinstance(record, Project)
+    return to_document(record, shared.decompounder, labels, record_json)
+
+
+def links_from_store(store_path: Path) -> FacilityLinks:
+    records = (record_from_dict(raw.plain()) for raw in linked_records(store_path))
+    return FacilityLinks.from_records(r for r in records if isinstance(r, Project | Facility))
+
+
+def _count_shard(args: tuple[Path, int, int]) -> Counter[str]:
+    store_path, k, n = args
+    return raw_token_counts(swedish_texts(store_path, shard=(k, n)))
+
+
+def prepare(store_path: Path, kinds: tuple[str, ...], procs: int = 1) -> Shared:
+    """Links and the decompounder's vocabulary (counted by ``procs`` processes)."""
+    t0 = time.monotonic()
+    links = links_from_store(store_path)
+    if procs > 1:
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            parts = pool.map(_count_shard, [(store_path, k, procs) for k in range(procs)])
+        raw: Counter[str] = Counter()
+        for part in parts:
+            raw.update(part)
+    else:
+        raw = raw_token_counts(swedish_texts(store_path))
+    decompounder = Decompounder.from_raw_counts(raw)
+    log.info("build inputs read in %.1f s (links, Swedish vocabulary)", time.monotonic() - t0)
+    return Shared(store_path, kinds, links, decompounder)
+
+
+def _work(
+    target: Path,
+    shared: Shared,
+    shard: tuple[int, int],
+    tick: Callable[[int], None],
+    segment_docs: int,
+) -> tuple[list[Any], dict[str, Any], int]:
+    """Index one shard; returns (segments, labels, documents). ``tick(n)`` reports progress."""
+    ix = whoosh_index.open_dir(target)
+    labels = Labels()
+    segments: list[Any] = []
+    # Millions of small objects live until the segment is written, and none of them forms a
+    # cycle: the cyclic collector would only walk them again and again (a third of the time).
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    builder = SegmentBuilder(ix, lock=False)
+    added = pending = 0
+    try:
+        for raw in scan(shared.store_path, shared.kinds, shard=shard):
+            record = record_from_dict(raw.plain())
+            builder.add(document(record, shared, labels, raw.data))
+            added += 1
+            pending += 1
+            if pending == _TICK:
+                tick(pending)
+                pending = 0
+            if builder.doc_count >= segment_docs:
+                segments.append(builder.close_worker())
+                builder = SegmentBuilder(ix, lock=False)
+        if builder.doc_count:
+            segments.append(builder.close_worker())
+        else:
+            builder.discard_worker()
+    except BaseException:
+        builder.discard_worker()
+        raise
+    finally:
+        if gc_was_on:
+            gc.enable()
+    tick(pending)
+    return segments, labels.data, added
+
+
+def _child(
+    target: Path,
+    shared: Shared,
+    shard: tuple[int, int],
+    counter: Any,
+    segment_docs: int,
+    conn: Any,
+) -> None:
+    def tick(n: int) -> None:
+        with counter.get_lock():
+            counter.value += n
+
+    try:
+        conn.send(("ok", _work(target, shared, shard, tick, segment_docs)))
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def full_build(
+    store_path: Path,
+    kinds: tuple[str, ...],
+    target: Path,
+    total: int,
+    procs: int = 1,
+    quiet: bool = False,
+    segment_docs: int = SEGMENT_DOCS,
+) -> tuple[int, Labels, Shared]:
+    """Build a complete index in ``target`` (a new, empty directory); returns the number of
+    documents, the merged facet labels and the shared inputs (decompounder, links)."""
+    procs = max(1, min(procs, os.cpu_count() or 1))
+    shared = prepare(store_path, kinds, procs)
+    ix = whoosh_index.create_in(target, build_schema())
+    results: list[tuple[list[Any], dict[str, Any], int]] = []
+    with Progress("index", total=total, quiet=quiet) as progress:
+        if procs == 1:
+            results.append(_work(target, shared, (0, 1), progress.advance, segment_docs))
+        else:
+            results = _run_workers(target, shared, procs, segment_docs, progress)
+    labels = Labels()
+    for _, data, _ in results:
+        for facet, values in data.items():
+            for value, label in values.items():
+                labels.add_plain(facet, value, label)
+    builder = SegmentBuilder(ix, lock=True)
+    builder.commit(others=[seg for segs, _, _ in results for seg in segs])
+    ix.close()
+    return sum(n for _, _, n in results), labels, shared
+
+
+def _run_workers(
+    target: Path, shared: Shared, procs: int, segment_docs: int, progress: Progress
+) -> list[tuple[list[Any], dict[str, Any], int]]:
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+    workers = []
+    for k in range(procs):
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_child,
+            args=(target, shared, (k, procs), counter, segment_docs, send),
+            name=f"index-worker-{k}",
+        )
+        proc.start()
+        send.close()
+        workers.append((proc, recv))
+    results: list[Any] = [None] * procs
+    shown = 0
+    try:
+        while any(r is None for r in results):
+            for k, (proc, recv) in enumerate(workers):
+                if results[k] is None and recv.poll(0.2):
+                    results[k] = recv.recv()
+                elif results[k] is None and not proc.is_alive() and not recv.poll(0):
+                    raise BuildFailed(f"index worker {k} died (exit code {proc.exitcode})")
+            done = counter.value
+            progress.advance(done - shown)
+            shown = done
+    finally:
+        for proc, _ in workers:
+            if proc.is_alive() and any(r is None or r[0] != "ok" for r in results):
+                proc.kill()
+            proc.join()
+    errors = [r[1] for r in results if r[0] != "ok"]
+    if errors:
+        raise BuildFailed("an index worker failed:\n" + errors[0])
+    return [r[1] for r in results]
