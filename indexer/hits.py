@@ -1,10 +1,10 @@
 """Turning index documents into plain ``Hit`` objects, with safe highlighted snippets.
 
-Titles fall back to the other language (and say which language they are in); snippets are
-Whoosh highlights of the abstract in the request's language, then the other language, then
-the start of the abstract. Whoosh's ``HtmlFormatter`` escapes everything it does not wrap, and
-the fallback is escaped here, so a snippet is always safe HTML for an element's content (never
-for an attribute).
+Titles fall back to the other language (and say which language they are in); snippets mark
+the query's terms in the abstract in the request's language, then the other language, else
+show the start of the abstract (:mod:`indexer.snippets` escapes everything it does not wrap,
+and the fallback is escaped here), so a snippet is always safe HTML for an element's content
+(never for an attribute).
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ import html
 import json
 from typing import Any
 
-from whoosh import highlight
-
 from harvesters.records import Facility, OrgRef, Project, Record, Text, record_from_dict
 from indexer.documents import org_key
 from indexer.facets import DocTable
 from indexer.results import Hit, OrgName
-
-SNIPPET_CHARS = 300
-_FORMATTER = highlight.HtmlFormatter(tagname="b", classname="match", between=" … ")
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
+from indexer.snippets import SNIPPET_CHARS, Snippets
 
 
 def org_name(org: OrgRef | None, lang: str) -> OrgName | None:
@@ -40,11 +35,16 @@ class HitMaker:
         self.day = day
 
     def highlighted(
-        self, searcher: Any, docnum: int, terms: dict[str, set[str]], score: float | None
+        self,
+        searcher: Any,
+        docnum: int,
+        terms: dict[str, set[str]],
+        score: float | None,
+        snippets: Snippets,
     ) -> Hit:
         """A hit whose snippet marks ``terms`` (field -> indexed term texts) in its body."""
         record = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
-        snippet = self._highlight(body(record), terms, searcher.schema)
+        snippet = self._highlight(body(record), terms, snippets)
         return self.make(docnum, record, snippet or self.fallback(record), score=score)
 
     def from_docnum(self, searcher: Any, docnum: int) -> Hit:
@@ -99,22 +99,18 @@ class HitMaker:
             record=p.to_dict(),
         )
 
-    def _highlight(self, text_of: Text, terms: dict[str, set[str]], schema: Any) -> str:
+    def _highlight(self, text_of: Text, terms: dict[str, set[str]], snippets: Snippets) -> str:
         """Best fragments of the body in the request's language, else the other one."""
         first, second = ("sv", "en") if self.lang == "sv" else ("en", "sv")
         for lang in (first, second):
             text = getattr(text_of, lang)
             if not text:
                 continue
-            for field in (f"abstract_{lang}", "text_exact"):
-                wanted = terms.get(field)
-                if not wanted:
-                    continue
-                out = highlight.highlight(
-                    text, frozenset(wanted), schema[field].analyzer, _FRAGMENTER, _FORMATTER, top=2
-                )
+            wanted = {f: terms[f] for f in (f"abstract_{lang}", "text_exact") if terms.get(f)}
+            if wanted:
+                out = snippets.make(text, wanted)
                 if out:
-                    return str(out)
+                    return out
         return ""
 
     def fallback(self, r: Record) -> str:

@@ -28,8 +28,10 @@ from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWit
 from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
 from indexer.query import parse, plain_words
+from indexer.ranking import RankCache, Ranked, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
+from indexer.snippets import Snippets
 from indexer.stats import statistics
 from indexer.versions import IndexLocation, read_manifest
 
@@ -43,6 +45,7 @@ SORT_FIELDS = {
 }
 EXPORT_CAP = 50_000
 SIMILAR_FIELD = "text_exact"
+SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
 
 log = logging.getLogger("research_index.search")
 
@@ -56,6 +59,8 @@ class _Version:
     labels: Labels
     decompounder: Decompounder | None
     withdrawn: frozenset[str]
+    snippets: Snippets
+    ranks: RankCache = field(default_factory=RankCache)
 
     @property
     def name(self) -> str:
@@ -71,6 +76,7 @@ class _Match:
     final: set[int]
     per_facet: dict[str, set[int]]
     base: set[int]
+    ranked: Ranked | None = None
     scores: dict[int, float] = field(default_factory=dict)
 
 
@@ -193,10 +199,12 @@ class SearchService:
         version = self._current()
         searcher = self._searcher(version)
         query = parse(req.q, version.decompounder) if req.q.strip() else None
-        matched = None if query is None else searcher.docs_for_query(query)
-        base = version.table.base(matched, req)
+        ranked = None
+        if query is not None:
+            ranked = version.ranks.get(req.q.strip(), lambda: rank(searcher, query))
+        base = version.table.base(None if ranked is None else ranked.docs, req)
         final, per_facet = version.table.apply(base, req)
-        return _Match(version, searcher, query, req, final, per_facet, base)
+        return _Match(version, searcher, query, req, final, per_facet, base, ranked)
 
     def _ordered(self, m: _Match, limit: int) -> list[int]:
         if not m.final:
@@ -205,9 +213,10 @@ class SearchService:
         if sort == "relevance" and m.query is None:
             sort = "start_desc"
         if sort == "relevance":
-            results = m.searcher.search(m.query, filter=m.final, limit=limit)
-            m.scores = {hit.docnum: float(hit.score) for hit in results}
-            return [hit.docnum for hit in results]
+            assert m.ranked is not None
+            best = m.ranked.ordered_within(m.final, limit)
+            m.scores = dict(best)
+            return [docnum for docnum, _ in best]
         key, reverse = SORT_FIELDS[sort]
         table = m.version.table
         values = {"start": table.start, "end": table.end, "amount": table.amount}[key]
@@ -226,7 +235,8 @@ class SearchService:
         for fname, text in {*m.query.all_terms(), *expanded}:
             value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             terms.setdefault(fname, set()).add(value)
-        return [maker.highlighted(m.searcher, d, terms, m.scores.get(d)) for d in wanted]
+        snippets = m.version.snippets
+        return [maker.highlighted(m.searcher, d, terms, m.scores.get(d), snippets) for d in wanted]
 
     def _did_you_mean(self, m: _Match, total: int) -> str | None:
         if total >= 3:
@@ -293,4 +303,5 @@ def _open_version(path: Path) -> _Version:
         if withdrawn_file.is_file()
         else frozenset()
     )
-    return _Version(path, read_manifest(path), ix, table, labels, decompounder, withdrawn)
+    snippets = Snippets(ix.schema, SNIPPET_FIELDS)
+    return _Version(path, read_manifest(path), ix, table, labels, decompounder, withdrawn, snippets)

@@ -1,0 +1,89 @@
+"""Relevance rankings of a query's matches, computed once per index version and cached.
+
+Owns the one scoring pass: every document a query matches, with its BM25F score, in
+relevance order (Whoosh's own scoring, ties in document order). Filters, facet clicks, pages
+and exports of the same query text then only intersect sets and walk this order; the index
+is not read again. The cache belongs to one index version (a new version starts empty, so a
+ranking is never stale) and is bounded by the number of documents it holds, least recently
+used first out.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+#: Matched documents all cached rankings may hold together (about 45 bytes each).
+MAX_CACHED_DOCS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A query's matches: ``order`` best first, ``scores`` alongside, ``docs`` as a set."""
+
+    order: array[int]
+    scores: array[float]
+    docs: frozenset[int]
+
+    def ordered_within(
+        self, final: set[int] | frozenset[int], limit: int
+    ) -> list[tuple[int, float]]:
+        """The first ``limit`` matches that are in ``final``, with their scores."""
+        out: list[tuple[int, float]] = []
+        if not final or limit <= 0:
+            return out
+        scores = self.scores
+        for i, docnum in enumerate(self.order):
+            if docnum in final:
+                out.append((docnum, scores[i]))
+                if len(out) >= limit:
+                    break
+        return out
+
+
+def rank(searcher: Any, query: Any) -> Ranked:
+    """Score every match of ``query`` (one pass over its postings)."""
+    results = searcher.search(query, limit=None)
+    top = results.top_n  # (score, docnum), best first
+    order = array("i", (d for _, d in top))
+    return Ranked(order, array("f", (s for s, _ in top)), frozenset(order))
+
+
+class RankCache:
+    """Query text -> ``Ranked`` for one index version; thread-safe, bounded, LRU."""
+
+    def __init__(self, max_docs: int = MAX_CACHED_DOCS) -> None:
+        self.max_docs = max_docs
+        self._items: OrderedDict[str, Ranked] = OrderedDict()
+        self._docs = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, compute: Callable[[], Ranked]) -> Ranked:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        ranked = compute()  # outside the lock: other queries go on meanwhile
+        size = len(ranked.order)
+        if size > self.max_docs:
+            return ranked
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = ranked
+                self._docs += size
+                while self._docs > self.max_docs:
+                    _, old = self._items.popitem(last=False)
+                    self._docs -= len(old.order)
+        return ranked
+
+    def __len__(self) -> int:
+        return len(self._items)
