@@ -38,24 +38,23 @@ class Snippets:
                 self.plans[name] = plan
 
     def _spans(self, text: str, wanted: Mapping[str, set[str]]) -> list[tuple[int, int, bool]]:
-        """Every token of ``text`` as (start, end, matched)."""
+        """Every token of ``text`` as (start, end, matched); [] when nothing matches."""
         checks = [(self.plans[f], terms) for f, terms in wanted.items() if f in self.plans]
         if not checks:
             return []
         pattern = checks[0][0].pattern
-        out: list[tuple[int, int, bool]] = []
-        for m in pattern.finditer(text):
-            raw = m.group()
-            hit = False
+        hits: set[str] = set()
+        for raw in set(pattern.findall(text)):  # each distinct token looked up once
             for plan, terms in checks:
                 term = plan.cache.get(raw, _MISSING)
                 if term is _MISSING:
                     term = plan.cache[raw] = plan.term_of(raw)
                 if term is not None and term in terms:
-                    hit = True
+                    hits.add(raw)
                     break
-            out.append((m.start(), m.end(), hit))
-        return out
+        if not hits:
+            return []
+        return [(m.start(), m.end(), m.group() in hits) for m in pattern.finditer(text)]
 
     def make(
         self,

@@ -1,0 +1,111 @@
+"""Regression guard on work, not time: Python calls per query and per indexed document.
+
+Wall time on a shared 2-core machine is noise; the number of Python function calls a fixed
+query makes on a fixed small index is not (it varies by a few per cent with hash seeds and
+nothing else). Each budget below is the count measured when it was set plus a margin; a
+change that makes searching or indexing do markedly more work fails here and must either be
+fixed or come with a new, justified budget. The figures are printed for the record
+(``pytest -s``). Measured on the first KTH export part (bench/RESULTS.md has timings).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.request import SearchRequest
+from indexer.search import SearchService
+from webapp.cli import main
+
+MARGIN = 1.3
+
+# (query, facets) -> Python calls, cold (first search of the text in a version) and warm.
+QUERIES: dict[str, SearchRequest] = {
+    "single word": SearchRequest(q="energi"),
+    "two words": SearchRequest(q="klimat vatten"),
+    "phrase": SearchRequest(q='"machine learning"'),
+    "field": SearchRequest(q="title:grafen"),
+    "compound": SearchRequest(q="cancerforskning"),
+    "browse": SearchRequest(filters={"funder": ("202100-5208",)}),
+    "deep page": SearchRequest(q="forskning", page=10, size=20),
+}
+BUDGET_COLD = {
+    "single word": 155_133,
+    "two words": 318_495,
+    "phrase": 88_249,
+    "field": 12_414,
+    "compound": 107_030,
+    "browse": 55_632,
+    "deep page": 265_972,
+}
+BUDGET_WARM = {
+    "single word": 65_416,
+    "two words": 103_284,
+    "phrase": 68_148,
+    "field": 8_971,
+    "compound": 36_697,
+    "browse": 55_632,
+    "deep page": 92_210,
+}
+BUDGET_INDEX_PER_DOC = 29_381
+
+
+def calls(fn: Callable[[], Any]) -> int:
+    profile = cProfile.Profile()
+    profile.enable()
+    fn()
+    profile.disable()
+    return int(pstats.Stats(profile).total_calls)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def small_home(tmp_path_factory: pytest.TempPathFactory, kth_exports: list[Path]) -> Path:
+    home = tmp_path_factory.mktemp("budget")
+    assert main(["--home", str(home), "import", "swecris", str(kth_exports[0]), "--quiet"]) == 0
+    assert main(["--home", str(home), "index", "--procs", "1", "--quiet"]) == 0
+    return home
+
+
+def test_queries_stay_within_their_work_budget(small_home: Path) -> None:
+    service = SearchService(small_home / "index")
+    service.search(SearchRequest(q="uppvärmning"))  # opens the version and its tables
+    for name, req in QUERIES.items():
+        cold = calls(lambda req=req: service.search(req))
+        warm = calls(lambda req=req: service.search(req))
+        print(f"{name}: cold {cold} calls, warm {warm}")
+        assert cold <= BUDGET_COLD[name] * MARGIN, (name, cold)
+        assert warm <= BUDGET_WARM[name] * MARGIN, (name, warm)
+
+
+def test_indexing_stays_within_its_work_budget(small_home: Path, tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+
+    from harvesters.config import load_config
+    from harvesters.records import record_from_dict
+    from harvesters.store_scan import scan
+    from indexer.documents import Labels
+    from indexer.fastindex import SegmentBuilder
+    from indexer.parallel import document, prepare
+    from indexer.schema import build_schema
+
+    store = load_config(home=small_home, env={}).store_path
+    shared = prepare(store, ("project", "facility"))
+    raws = [r for _, r in zip(range(200), scan(store, ("project",)), strict=False)]
+    labels = Labels()
+    docs = [document(record_from_dict(r.plain()), shared, labels, r.data) for r in raws]
+    ix = whoosh_index.create_in(tmp_path, build_schema())
+    builder = SegmentBuilder(ix)
+
+    def build() -> None:
+        for doc in docs:
+            builder.add(doc)
+        builder.commit()
+
+    per_doc = calls(build) // len(docs)
+    print(f"indexing: {per_doc} calls per document")
+    assert per_doc <= BUDGET_INDEX_PER_DOC * MARGIN
