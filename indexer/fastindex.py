@@ -34,7 +34,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.formats import Frequency, Positions
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -115,30 +115,34 @@ class TextPlan:
         """Term -> positions, renumbered around stopped tokens as Whoosh's StopFilter does:
         the first kept token keeps its own position, each later one follows the previous."""
         poses: dict[str, list[int]] = {}
-        pos = -1
-        first = True
-        for i, term in enumerate(self.terms(text)):
-            if term is _STOPPED:
-                continue
-            if first:
-                pos, first = i, False
-            else:
-                pos += 1
-            if term in poses:
-                poses[term].append(pos)
-            else:
-                poses[term] = [pos]
+        terms = self.terms(text)
+        first = 0
+        if self.stops or self.minsize or self.maxsize is not None:
+            first = next((i for i, t in enumerate(terms) if t is not _STOPPED), 0)
+            terms = [t for t in terms if t is not _STOPPED]
+        for pos, term in enumerate(terms, first):
+            try:
+                poses[term].append(pos)  # type: ignore[index]
+            except KeyError:
+                poses[term] = [pos]  # type: ignore[index]
         return poses
 
 
 class _Postings:
-    """One field's postings in memory: term -> (docnum, freq) pairs, plus values if needed."""
+    """One field's postings in memory: term -> ``docnum << 32 | freq`` per posting (one
+    machine word each, in document order), plus the encoded values of positional fields."""
 
     __slots__ = ("pairs", "values")
 
     def __init__(self) -> None:
         self.pairs: dict[str, array[int]] = {}
         self.values: dict[str, list[bytes]] = {}
+
+
+#: Posting lists this short are kept in the term's entry of the term table instead of the
+#: postings file (Whoosh's inlining: its writer never uses it, its readers do). Most terms
+#: of a corpus occur in one or two documents, so this saves a block per rare term.
+INLINE_LIMIT = 4
 
 
 def _write_term(
@@ -148,6 +152,7 @@ def _write_term(
     weights: list[float],
     values: list[bytes],
     length: Callable[[int], int],
+    inline: bool = False,
 ) -> None:
     """One term's postings, a block at a time, as ``W3PostingsWriter.add_posting`` would
     buffer them one by one (same block contents and statistics; empty values are left out
@@ -169,6 +174,13 @@ def _write_term(
         pw._maxweight = max(0, *ws) if ws else 0
         pw._minlength = min(lengths) if lengths else None
         pw._maxlength = max(lengths) if lengths else 0
+    if inline and len(docs) <= INLINE_LIMIT:
+        terminfo = pw._terminfo  # what finish_term does, with the postings inlined
+        terminfo.add_block(pw)
+        terminfo.set_inlined(pw._ids, pw._weights, pw._values)
+        pw._terminfo = None
+        fw._tindex.add(pack_ushort(fw._fieldid) + fw._btext, terminfo.to_bytes())
+        return
     fw.finish_term()
 
 
@@ -237,6 +249,7 @@ class SegmentBuilder:
             if store is None:
                 store = self.postings[name] = _Postings()
             pairs = store.pairs
+            high = docnum << 32
             if plan.positions:
                 values = store.values
                 encode = field.format.encode
@@ -250,19 +263,20 @@ class SegmentBuilder:
                             vbytes = single[poses[0]] = encode(poses)
                     else:
                         vbytes = encode(poses)
-                    if term in pairs:
-                        pairs[term].extend((docnum, freq))
+                    try:
+                        pairs[term].append(high | freq)
                         values[term].append(vbytes)
-                    else:
-                        pairs[term] = array("i", (docnum, freq))
+                    except KeyError:
+                        pairs[term] = array("q", (high | freq,))
                         values[term] = [vbytes]
             else:
-                for term, freq in plan.frequencies(value).items():
-                    length += freq
-                    if term in pairs:
-                        pairs[term].extend((docnum, freq))
-                    else:
-                        pairs[term] = array("i", (docnum, freq))
+                counts = plan.frequencies(value)
+                length = sum(counts.values())
+                for term, freq in counts.items():
+                    try:
+                        pairs[term].append(high | freq)
+                    except KeyError:
+                        pairs[term] = array("q", (high | freq,))
         if length and field.scorable:
             lengths = self.lengths.get(name)
             if lengths is None:
@@ -304,11 +318,12 @@ class SegmentBuilder:
     def _write_text(fw: Any, store: _Postings, length: Callable[[int], int]) -> None:
         pairs, values = store.pairs, store.values
         for term in sorted(pairs):
-            flat = pairs.pop(term)
-            docs = flat[0::2]
-            freqs = flat[1::2]
+            packed = pairs.pop(term)
+            docs = [k >> 32 for k in packed]
+            freqs = [k & 0xFFFFFFFF for k in packed]
             vals = values.pop(term, None) or [pack_uint(f) for f in freqs]
-            _write_term(fw, term.encode("utf-8"), docs, [float(f) for f in freqs], vals, length)
+            weights = [float(f) for f in freqs]
+            _write_term(fw, term.encode("utf-8"), docs, weights, vals, length, inline=True)
 
     @staticmethod
     def _write_generic(
