@@ -10,9 +10,10 @@ the level-3 list, a chosen level-3 group the level-5 list.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from indexer.documents import Labels, today_int
@@ -37,6 +38,7 @@ class DocTable:
     facts: list[dict[str, Any] | None]
     uids: list[str | None]
     by_value: dict[str, dict[str, frozenset[int]]]
+    _status_cache: dict[int, dict[str, frozenset[int]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, reader: Any) -> DocTable:
@@ -83,18 +85,42 @@ class DocTable:
 
     # -- filtering --------------------------------------------------------------------------
 
-    def base(self, matched: Iterable[int] | None, req: SearchRequest) -> set[int]:
+    def base(self, matched: AbstractSet[int] | None, req: SearchRequest) -> AbstractSet[int]:
         """Documents that match the query and every filter except the facet and status
-        selections (``apply`` adds those, so each one's own counts can ignore it)."""
-        docs = set(self.live if matched is None else matched)
-        docs &= self.live
-        if not req.include_twins:
-            docs &= self.canonical
+        selections (``apply`` adds those, so each one's own counts can ignore it).
+
+        Read-only: it may be one of the table's own sets."""
+        pool = self.live if req.include_twins else self.live_canonical
+        if matched is None:
+            docs: AbstractSet[int] = pool
+        else:
+            docs = matched & pool if len(matched) < len(pool) else pool & matched
         if req.amount_min is not None or req.amount_max is not None:
             lo = req.amount_min if req.amount_min is not None else float("-inf")
             hi = req.amount_max if req.amount_max is not None else float("inf")
             docs = {d for d in docs if lo <= self.amount[d] <= hi}
         return docs
+
+    @cached_property
+    def live_canonical(self) -> frozenset[int]:
+        return self.live & self.canonical
+
+    def status_sets(self, day: int) -> dict[str, frozenset[int]]:
+        """Projects by status on ``day`` (computed once per day and version)."""
+        cache = self._status_cache
+        found = cache.get(day)
+        if found is None:
+            upcoming = frozenset(d for d in self.projects if self.start[d] > day)
+            finished = frozenset(d for d in self.projects if self.end[d] < day) - upcoming
+            found = {
+                "upcoming": upcoming,
+                "finished": finished,
+                "ongoing": self.projects - upcoming - finished,
+            }
+            if len(cache) >= 8:  # any day may be asked for; keep a few
+                cache.clear()
+            cache[day] = found
+        return found
 
     def selection(self, facet: str, values: tuple[str, ...]) -> frozenset[int]:
         index = self.by_value.get(facet, {})
@@ -103,24 +129,20 @@ class DocTable:
             out |= index.get(v, frozenset())
         return frozenset(out)
 
-    def apply(self, base: set[int], req: SearchRequest) -> tuple[set[int], dict[str, set[int]]]:
-        """The final set, and per facet the set its counts come from (all other selections)."""
+    def apply(
+        self, base: AbstractSet[int], req: SearchRequest
+    ) -> tuple[AbstractSet[int], dict[str, AbstractSet[int]]]:
+        """The final set, and per facet the set its counts come from (all other selections).
+        Sets are shared, not copied, where no selection narrows them: read-only."""
         chosen = {f: self.selection(f, v) for f, v in req.filters.items()}
         if req.status:
-            day = today_int(req.on)
-            chosen[STATUS_FACET] = frozenset(
-                d for d in base & self.projects if self.status_of(d, day) in req.status
-            )
-        final = set(base)
-        for docs in chosen.values():
-            final &= docs
-        per_facet: dict[str, set[int]] = {}
-        for name in (*FACET_FIELDS, STATUS_FACET):
-            docs = set(base)
-            for other, sel in chosen.items():
-                if other != name:
-                    docs &= sel
-            per_facet[name] = docs
+            by_status = self.status_sets(today_int(req.on))
+            chosen[STATUS_FACET] = frozenset().union(*(by_status[s] for s in req.status))
+        final = _narrowed(base, list(chosen.values()))
+        per_facet = {
+            name: _narrowed(base, [sel for other, sel in chosen.items() if other != name])
+            for name in (*FACET_FIELDS, STATUS_FACET)
+        }
         return final, per_facet
 
     def status_of(self, doc: int, day: int) -> str:
@@ -136,17 +158,17 @@ class DocTable:
     # -- counting ---------------------------------------------------------------------------
 
     def facets(
-        self, per_facet: dict[str, set[int]], req: SearchRequest, labels: Labels
+        self, per_facet: dict[str, AbstractSet[int]], req: SearchRequest, labels: Labels
     ) -> list[Facet]:
         out = []
         for name in FACET_FIELDS:
             docs = per_facet[name]
-            counts = []
+            counts: list[tuple[str, int, bool]] = []
             prefixes = self._parent_prefixes(name, req)
             for value, members in self.by_value[name].items():
                 if prefixes is not None and not value.startswith(prefixes):
                     continue
-                c = len(members & docs) if len(members) < len(docs) else len(docs & members)
+                c = _overlap(members, docs)
                 selected = value in req.filters.get(name, ())
                 if c or selected:
                     counts.append((value, c, selected))
@@ -182,23 +204,28 @@ class DocTable:
                 return tuple(chosen)
         return None
 
-    def _status_facet(self, docs: set[int], req: SearchRequest) -> Facet:
+    def _status_facet(self, docs: AbstractSet[int], req: SearchRequest) -> Facet:
         """Status counts over projects (facilities have no period)."""
-        docs = docs & self.projects
-        day = today_int(req.on)
-        counts = {s: 0 for s in ("ongoing", "upcoming", "finished")}
-        start, end = self.start, self.end
-        for d in docs:
-            if start[d] > day:
-                counts["upcoming"] += 1
-            elif end[d] < day:
-                counts["finished"] += 1
-            else:
-                counts["ongoing"] += 1
+        by_status = self.status_sets(today_int(req.on))
         values = tuple(
-            FacetValue(s, STATUS_LABELS[s][req.lang], c, s in req.status) for s, c in counts.items()
+            FacetValue(s, STATUS_LABELS[s][req.lang], _overlap(by_status[s], docs), s in req.status)
+            for s in ("ongoing", "upcoming", "finished")
         )
         return Facet(STATUS_FACET, values, tuple(req.status))
+
+
+def _overlap(a: AbstractSet[int], b: AbstractSet[int]) -> int:
+    return len(a & b) if len(a) < len(b) else len(b & a)
+
+
+def _narrowed(base: AbstractSet[int], selections: list[frozenset[int]]) -> AbstractSet[int]:
+    """``base`` within every selection, smallest first; ``base`` itself when none."""
+    if not selections:
+        return base
+    out: set[int] | frozenset[int] | AbstractSet[int] = base
+    for sel in sorted(selections, key=len):
+        out = out & sel if len(out) < len(sel) else sel & out
+    return out
 
 
 STATUS_LABELS = {

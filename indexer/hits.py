@@ -16,6 +16,7 @@ from typing import Any
 from harvesters.records import Facility, OrgRef, Project, Record, Text, record_from_dict
 from indexer.documents import org_key
 from indexer.facets import DocTable
+from indexer.ranking import Lru
 from indexer.results import Hit, OrgName
 from indexer.snippets import SNIPPET_CHARS, Snippets
 
@@ -29,10 +30,11 @@ def org_name(org: OrgRef | None, lang: str) -> OrgName | None:
 class HitMaker:
     """Builds hits for one request: language, status date, and whether to highlight."""
 
-    def __init__(self, table: DocTable, lang: str, day: int) -> None:
+    def __init__(self, table: DocTable, lang: str, day: int, records: Lru | None = None) -> None:
         self.table = table
         self.lang = lang
         self.day = day
+        self.records = records
 
     def highlighted(
         self,
@@ -41,14 +43,28 @@ class HitMaker:
         terms: dict[str, set[str]],
         score: float | None,
         snippets: Snippets,
+        cache: Lru | None = None,
+        query_key: Any = None,
     ) -> Hit:
-        """A hit whose snippet marks ``terms`` (field -> indexed term texts) in its body."""
-        record = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
-        snippet = self._highlight(body(record), terms, snippets)
+        """A hit whose snippet marks ``terms`` (field -> indexed term texts) in its body;
+        with a ``cache``, snippets are kept per (``query_key``, document)."""
+        record = self.record(searcher, docnum)
+
+        def make() -> str:
+            return self._highlight(body(record), terms, snippets)
+
+        snippet: str = make() if cache is None else cache.get((query_key, docnum), make)
         return self.make(docnum, record, snippet or self.fallback(record), score=score)
 
+    def record(self, searcher: Any, docnum: int) -> Record:
+        """The stored record of a document (parsed once per version when a cache is given)."""
+        if self.records is None:
+            return _parse(searcher, docnum)
+        found: Record = self.records.get(docnum, lambda: _parse(searcher, docnum))
+        return found
+
     def from_docnum(self, searcher: Any, docnum: int) -> Hit:
-        record = record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+        record = self.record(searcher, docnum)
         return self.make(docnum, record, self.fallback(record))
 
     def make(self, docnum: int, r: Record, snippet: str, score: float | None = None) -> Hit:
@@ -119,6 +135,10 @@ class HitMaker:
             cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
             text = cut + " …"
         return html.escape(text, quote=True)
+
+
+def _parse(searcher: Any, docnum: int) -> Record:
+    return record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
 
 
 def body(r: Record) -> Text:

@@ -1,4 +1,4 @@
-"""Relevance rankings of a query's matches, computed once per index version and cached.
+"""Per-version caches: relevance rankings of a query's matches (computed once), and an LRU.
 
 Owns the one scoring pass: every document a query matches, with its BM25F score, in
 relevance order (Whoosh's own scoring, ties in document order). Filters, facet clicks, pages
@@ -14,6 +14,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,7 @@ class Ranked:
     scores: array[float]
     docs: frozenset[int]
 
-    def ordered_within(
-        self, final: set[int] | frozenset[int], limit: int
-    ) -> list[tuple[int, float]]:
+    def ordered_within(self, final: AbstractSet[int], limit: int) -> list[tuple[int, float]]:
         """The first ``limit`` matches that are in ``final``, with their scores."""
         out: list[tuple[int, float]] = []
         if not final or limit <= 0:
@@ -87,3 +86,25 @@ class RankCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class Lru:
+    """A small thread-safe least-recently-used map (per index version: parsed records of
+    hits, snippets per query and document), bounded by its number of entries."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWit
 from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
 from indexer.query import parse, plain_words
-from indexer.ranking import RankCache, Ranked, rank
+from indexer.ranking import Lru, RankCache, Ranked, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
@@ -46,6 +47,8 @@ SORT_FIELDS = {
 EXPORT_CAP = 50_000
 SIMILAR_FIELD = "text_exact"
 SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
+RECORD_CACHE = 4_000  # parsed records of recent hits, per version (~20 KB each)
+SNIPPET_CACHE = 20_000
 
 log = logging.getLogger("research_index.search")
 
@@ -61,6 +64,8 @@ class _Version:
     withdrawn: frozenset[str]
     snippets: Snippets
     ranks: RankCache = field(default_factory=RankCache)
+    records: Lru = field(default_factory=lambda: Lru(RECORD_CACHE))  # docnum -> Record
+    cut: Lru = field(default_factory=lambda: Lru(SNIPPET_CACHE))  # (query, docnum) -> snippet
 
     @property
     def name(self) -> str:
@@ -73,9 +78,9 @@ class _Match:
     searcher: Any
     query: Any
     request: SearchRequest
-    final: set[int]
-    per_facet: dict[str, set[int]]
-    base: set[int]
+    final: AbstractSet[int]
+    per_facet: dict[str, AbstractSet[int]]
+    base: AbstractSet[int]
     ranked: Ranked | None = None
     scores: dict[int, float] = field(default_factory=dict)
 
@@ -171,7 +176,7 @@ class SearchService:
         related = {uid_of(source, t) for t in getattr(p, "twins", ())}
         table = version.table
         same_kind = table.projects if docnum in table.projects else table.live - table.projects
-        maker = HitMaker(version.table, lang, today_int())
+        maker = HitMaker(version.table, lang, today_int(), version.records)
         out: list[Hit] = []
         for hit in searcher.more_like(
             docnum,
@@ -226,7 +231,7 @@ class SearchService:
     def _page(self, m: _Match) -> list[Hit]:
         """The page's hits, highlighted against the query's terms (one search, not two)."""
         req = m.request
-        maker = HitMaker(m.version.table, req.lang, today_int(req.on))
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.records)
         wanted = self._ordered(m, limit=req.page * req.size)[(req.page - 1) * req.size :]
         if m.query is None or not wanted:
             return [maker.from_docnum(m.searcher, d) for d in wanted]
@@ -235,8 +240,11 @@ class SearchService:
         for fname, text in {*m.query.all_terms(), *expanded}:
             value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             terms.setdefault(fname, set()).add(value)
-        snippets = m.version.snippets
-        return [maker.highlighted(m.searcher, d, terms, m.scores.get(d), snippets) for d in wanted]
+        v, key = m.version, (req.q.strip(), req.lang)
+        return [
+            maker.highlighted(m.searcher, d, terms, m.scores.get(d), v.snippets, v.cut, key)
+            for d in wanted
+        ]
 
     def _did_you_mean(self, m: _Match, total: int) -> str | None:
         if total >= 3:

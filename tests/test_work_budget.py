@@ -35,24 +35,24 @@ QUERIES: dict[str, SearchRequest] = {
     "deep page": SearchRequest(q="forskning", page=10, size=20),
 }
 BUDGET_COLD = {
-    "single word": 155_133,
-    "two words": 318_495,
-    "phrase": 88_249,
-    "field": 12_414,
-    "compound": 107_030,
-    "browse": 55_632,
-    "deep page": 265_972,
+    "single word": 154_108,
+    "two words": 310_596,
+    "phrase": 88_914,
+    "field": 12_803,
+    "compound": 107_646,
+    "browse": 54_302,
+    "deep page": 263_243,
 }
 BUDGET_WARM = {
-    "single word": 65_416,
-    "two words": 103_284,
-    "phrase": 68_148,
-    "field": 8_971,
-    "compound": 36_697,
-    "browse": 55_632,
-    "deep page": 92_210,
+    "single word": 15_798,
+    "two words": 19_385,
+    "phrase": 15_655,
+    "field": 4_827,
+    "compound": 9_019,
+    "browse": 16_774,
+    "deep page": 18_530,
 }
-BUDGET_INDEX_PER_DOC = 29_381
+BUDGET_INDEX_PER_DOC = 24_180
 
 
 def calls(fn: Callable[[], Any]) -> int:
