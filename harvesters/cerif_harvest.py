@@ -16,6 +16,8 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from lxml import etree
+
 from harvesters.cerif import parse_entity
 from harvesters.cerif_links import Unsupported, resolve_links
 from harvesters.config import Config
@@ -23,12 +25,12 @@ from harvesters.errors import ParseError, SourceProtocolError
 from harvesters.http import HttpClient
 from harvesters.oai import OAIClient
 from harvesters.oai_errors import OAIError
+from harvesters.oai_salvage import parse_page
 from harvesters.oai_xml import (
     OAIRecord,
     choose_prefix,
     next_from,
     parse_record,
-    parse_xml,
     q,
     verb_element,
 )
@@ -60,6 +62,7 @@ def harvest_cerif(
     started = utcnow()
     http = HttpClient(
         timeout=source.timeout or config.timeout,
+        max_response_time=config.response_time,
         max_retries=source.max_retries if source.max_retries is not None else config.max_retries,
         retry_budget=config.retry_budget,
     )
@@ -136,42 +139,66 @@ def internal_id(oai_identifier: str) -> str:
 def parse_cerif_pages(
     source: str, payloads: Sequence[RawPayload], progress: Progress | None = None
 ) -> Parsed:
-    """ListRecords pages -> records, deletions and failures; later pages win per identifier."""
-    latest: dict[str, OAIRecord] = {}
-    failures: list[ParseError] = []
-    nameless = 0
+    """ListRecords pages -> records, deletions and failures; later pages win per identifier.
+
+    A record that is not well-formed XML on its own (``parse_page``), has no identifier or
+    cannot be mapped is a failure, quarantined with where it was and its raw XML."""
+    latest: dict[str, OAIRecord | ParseError] = {}
+    nameless: list[ParseError] = []
     for payload in payloads:
-        root = parse_xml(payload.body, payload.label)
+        root, broken = parse_page(payload.body, payload.label)
+        for bad in broken:
+            failure = ParseError(
+                internal_id(bad.identifier) if bad.identifier else None,
+                f"not well-formed XML: {bad.reason}",
+                where=f"{payload.label} record {bad.position}",
+                raw=bad.raw,
+            )
+            if bad.identifier:
+                latest[bad.identifier] = failure
+            else:
+                nameless.append(failure)
         try:
             element = verb_element(root, "ListRecords", payload.label)
         except (SourceProtocolError, OAIError):
             continue  # an error page (e.g. noRecordsMatch) holds no records
-        for record_el in element.findall(q("record")):
+        for position, record_el in enumerate(element.findall(q("record")), start=1):
             record = parse_record(record_el, payload.label)
             if not record.identifier:
-                nameless += 1
-                failures.append(ParseError(None, f"{payload.label}: a record has no identifier"))
+                raw = etree.tostring(record_el, encoding="utf-8")
+                where = f"{payload.label} record {position}"
+                nameless.append(
+                    ParseError(None, "a record has no identifier", where=where, raw=raw)
+                )
                 continue
             latest[record.identifier] = record
     if progress:
         progress.set_total(len(latest))
     entities = []
+    failures = list(nameless)
     deleted: list[str] = []
     skipped = 0
     for identifier, rec in latest.items():
         if progress:
             progress.advance()
+        if isinstance(rec, ParseError):
+            failures.append(rec)
+            continue
         if rec.deleted or rec.metadata_xml is None:
             deleted.append(internal_id(identifier))
             continue
         try:
             entity = parse_entity(rec.metadata_xml, source, identifier)
         except ParseError as exc:
-            failures.append(exc)
+            rid = internal_id(exc.record_id) if exc.record_id else internal_id(identifier)
+            failures.append(
+                ParseError(rid, exc.reason, where=f"{rec.page} {identifier}", raw=rec.metadata_xml)
+            )
             continue
         if isinstance(entity, Unsupported):
             skipped += 1
             continue
         entities.append(entity)
     records = resolve_links(entities)
-    return Parsed(records, len(latest) + nameless, failures, deleted, skipped)
+    folded = len(entities) - len(records)  # Fundings, and one entity listed in two sets
+    return Parsed(records, len(latest) + len(nameless), failures, deleted, skipped, folded)

@@ -7,7 +7,8 @@ present but cannot be understood, so the caller can count the record against its
 
 from __future__ import annotations
 
-import html
+import calendar
+import math
 import re
 import unicodedata
 from datetime import date, datetime
@@ -25,9 +26,8 @@ def clean_str(value: object) -> str | None:
     """Trim, NFC-normalise and fold inner runs of spaces; placeholders become None."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value))
-    text = _CONTROL.sub("", text)
-    text = _WS.sub(" ", text).strip()
+    text = _CONTROL.sub("", str(value))  # before NFC: a control char may split a composition
+    text = unicodedata.normalize("NFC", _WS.sub(" ", text).strip())
     if text.lower() in MISSING:
         return None
     return text
@@ -88,21 +88,19 @@ def clean_text(value: object) -> str | None:
     if value is None:
         return None
     raw = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    if _TAG_HINT.search(raw):
+    if _TAG_HINT.search(raw):  # the parser decodes entities itself: once, never twice
         parser = _TextExtractor()
         parser.feed(raw)
         parser.close()
         raw = "".join(parser.parts)
-    raw = html.unescape(raw) if "&" in raw else raw
-    raw = unicodedata.normalize("NFC", raw)
-    raw = _CONTROL.sub("", raw)
+    raw = _CONTROL.sub("", raw.replace("\r", "\n"))  # a decoded &#13; is a line break too
     paragraphs = []
     for block in re.split(r"\n\s*\n", raw):
         lines = [_WS.sub(" ", line).strip() for line in block.split("\n")]
         joined = "\n".join(line for line in lines if line)
         if joined:
             paragraphs.append(joined)
-    text = "\n\n".join(paragraphs)
+    text = unicodedata.normalize("NFC", "\n\n".join(paragraphs))
     if text.lower() in MISSING:
         return None
     return text
@@ -175,12 +173,12 @@ def parse_date(value: object, end: bool = False) -> str | None:
     text = clean_str(value)
     if text is None:
         return None
-    if end and _YEAR.match(text):
-        return f"{text}-12-31"
-    if end and _YEAR_MONTH.match(text):
-        y, mth = (int(x) for x in text.split("-"))
-        nxt = date(y + (mth == 12), mth % 12 + 1, 1)
-        return date.fromordinal(nxt.toordinal() - 1).isoformat()
+    if end and (_YEAR.match(text) or _YEAR_MONTH.match(text)):
+        year, _, month = text.partition("-")
+        y, m = int(year), int(month or 12)
+        if not (1 <= y <= 9999 and 1 <= m <= 12):
+            raise ValueError(f"unrecognised date {text!r}")
+        return date(y, m, calendar.monthrange(y, m)[1]).isoformat()
     parsed = parse_datetime(text)
     return parsed.date().isoformat() if parsed else None
 
@@ -193,10 +191,12 @@ def parse_timestamp(value: object) -> str | None:
 
 def parse_amount(value: object) -> float | None:
     """An amount as a number; accepts numbers, "1 234,50", "1234.5"; None when missing."""
-    if value is None or isinstance(value, bool):
-        return None if value is None else float(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected an amount, got {value!r}")
     if isinstance(value, int | float):
-        return float(value)
+        return _finite(value, value)
     text = clean_str(value)
     if text is None:
         return None
@@ -206,9 +206,23 @@ def parse_amount(value: object) -> float | None:
     elif "," in compact:
         compact = compact.replace(",", "")
     try:
-        return float(compact)
+        number = float(compact)
     except ValueError as exc:
         raise ValueError(f"unrecognised amount {text!r}") from exc
+    return _finite(number, text)
+
+
+def _finite(number: float, shown: object) -> float:
+    """``number`` as a float; infinity, NaN and numbers past float range are ValueErrors."""
+    try:
+        out = float(number)
+    except OverflowError:
+        out = math.inf
+    if not math.isfinite(out):
+        text = repr(shown)
+        text = text if len(text) <= 40 else text[:37] + "..."
+        raise ValueError(f"unrecognised amount {text} (not a finite number)")
+    return out
 
 
 def parse_int(value: object) -> int | None:

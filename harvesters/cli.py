@@ -1,4 +1,5 @@
-"""The harvesting subcommands of ``research-index``: harvest, import, reparse, sources, runs.
+"""The harvesting subcommands of ``research-index``: harvest, import, reparse, sources, runs,
+quarantine.
 
 ``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli``).
 Each handler returns an exit code from ``EXIT_*``; the README documents them for cron.
@@ -20,6 +21,7 @@ from harvesters.errors import (
     HarvestError,
     LockBusy,
     ShrinkRefused,
+    StorageError,
 )
 from harvesters.harvest import harvest, parser_for
 from harvesters.run import RunReport, file_payloads, ingest
@@ -35,6 +37,7 @@ EXIT_SOURCE = 3  # the source failed: unreachable, refused the token, broke the 
 EXIT_REJECTED = 4  # the data was rejected: error budget exceeded or shrink refused
 EXIT_BUSY = 5  # another run holds the lock
 EXIT_CONFIG = 6  # the configuration is invalid
+EXIT_STORAGE = 11  # the data folder could not be written (disk full); nothing was committed
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -80,6 +83,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("sources", help="list the configured sources with their last harvest")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_sources)
+
+    p = sub.add_parser("quarantine", help="list the items a run could not parse, and why")
+    p.add_argument("source", nargs="?", help="only this source")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    p.add_argument("--raw", action="store_true", help="with their raw text (at most 64 KB each)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_quarantine)
 
     p = sub.add_parser("runs", help="list recent harvest and import runs")
     p.add_argument("--source", help="only this source")
@@ -197,6 +207,9 @@ def _report(args: argparse.Namespace, call: Callable[[], RunReport]) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STORAGE
     except HarvestError as exc:
         print(f"error: {args.source} failed: {exc}", file=sys.stderr)
         return EXIT_SOURCE
@@ -214,13 +227,15 @@ def _print_report(report: RunReport, as_json: bool) -> None:
         f"{report.seconds:.1f} s)"
     )
     print(
-        f"  fetched {c.fetched} rows -> {c.records} records: new {c.new}, changed {c.changed}, "
-        f"unchanged {c.unchanged}, withdrawn {c.withdrawn}, failed {c.failed}"
+        f"  fetched {c.fetched} = stored {c.stored} (new {c.new}, changed {c.changed}, "
+        f"unchanged {c.unchanged}) + quarantined {c.quarantined} + skipped {c.skipped} + "
+        f"deleted {c.deleted} + folded {c.folded}; withdrawn {c.withdrawn}"
     )
     for err in report.errors[:10]:
-        print(f"  skipped: {err}")
+        print(f"  quarantined: {err}")
     if len(report.errors) > 10:
-        print(f"  ... and {len(report.errors) - 10} more (see `research-index runs --json`)")
+        more = f"research-index quarantine {report.source}"
+        print(f"  ... and {len(report.errors) - 10} more (see `{more}`)")
 
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
@@ -276,4 +291,27 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
         )
         if r.status != "ok" and r.errors:
             print(f"      {r.errors[0]}")
+    return EXIT_OK
+
+
+def cmd_quarantine(args: argparse.Namespace, config: Config) -> int:
+    """The quarantined items, newest first: source, id or location, reason (and raw text)."""
+    if not config.store_path.is_file():
+        entries = []
+    else:
+        with RecordStore(config.store_path) as store:
+            entries = store.quarantine(args.source, limit=args.limit)
+    if args.json:
+        print(json.dumps([q.to_dict(args.raw) for q in entries], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not entries:
+        print("nothing is in quarantine" + (f" for {args.source}" if args.source else ""))
+    for q in entries:
+        print(f"{q.source:<12} {q.record_id or q.location} (run {q.run_id}, since {q.first_seen})")
+        print(f"    {q.reason}")
+        if q.record_id and q.location:
+            print(f"    at {q.location}")
+        if args.raw:
+            cut = " [cut]" if q.truncated else ""
+            print("    raw" + cut + ": " + q.raw.decode("utf-8", "replace").replace("\n", "\n    "))
     return EXIT_OK

@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds to wait for a connection or a read before retrying.",
     ),
     Setting(
+        "harvest.response_time",
+        "RESEARCH_INDEX_HTTP_RESPONSE_TIME",
+        600.0,
+        "Seconds one whole response may take to arrive; a server trickling it is cut off.",
+    ),
+    Setting(
         "harvest.retry_budget",
         "RESEARCH_INDEX_RETRY_BUDGET",
         600.0,
@@ -104,6 +110,7 @@ class Config:
     swecris_token: str
     swecris_page_size: int
     timeout: float
+    response_time: float
     retry_budget: float
     max_retries: int
     error_budget: float
@@ -159,6 +166,7 @@ def load_config(
         swecris_token=str(value("swecris.token")),
         swecris_page_size=value("swecris.page_size"),
         timeout=value("harvest.timeout"),
+        response_time=value("harvest.response_time"),
         retry_budget=value("harvest.retry_budget"),
         max_retries=value("harvest.max_retries"),
         error_budget=value("harvest.error_budget"),

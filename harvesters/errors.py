@@ -23,12 +23,39 @@ class SourceProtocolError(HarvestError):
 
 
 class ParseError(HarvestError):
-    """One record could not be normalised; counted against the error budget, then skipped."""
+    """One record could not be normalised: counted against the error budget, then quarantined.
 
-    def __init__(self, record_id: str | None, reason: str) -> None:
-        super().__init__(f"{record_id or '?'}: {reason}")
+    ``where`` locates it when it has no id (a page URL, a file and line, an item number);
+    ``raw`` is its text as received, kept (bounded) in the store's quarantine.
+    """
+
+    def __init__(
+        self,
+        record_id: str | None,
+        reason: str,
+        *,
+        where: str | None = None,
+        raw: str | bytes | None = None,
+    ) -> None:
+        plain = record_id is None and where is not None and reason.startswith(where)
+        super().__init__(reason if plain else f"{record_id or where or '?'}: {reason}")
         self.record_id = record_id
         self.reason = reason
+        self.where = where
+        self.raw = raw
+
+    def located(self, where: str | None, raw: str | bytes | None) -> ParseError:
+        """This error with a location and raw text filled in where it lacks them."""
+        return ParseError(
+            self.record_id,
+            self.reason,
+            where=self.where or where,
+            raw=self.raw if self.raw is not None else raw,
+        )
+
+
+class StorageError(HarvestError):
+    """The data folder could not be written (disk full, file too large, read-only)."""
 
 
 class ErrorBudgetExceeded(HarvestError):

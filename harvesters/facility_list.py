@@ -27,19 +27,21 @@ and the reason; the run's error budget decides whether the rest is committed.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from harvesters.clean import clean_str, clean_text
+from harvesters.csv_rows import bad_bytes, bad_bytes_in, decode_text, read_csv
 from harvesters.errors import ParseError, SourceProtocolError
 from harvesters.progress import Progress
 from harvesters.records import Facility, OrgRef, Subject, SubjectPath, Text
 from harvesters.run import Parsed
 from harvesters.store import RawPayload
+
+log = logging.getLogger("research_index.harvest")
 
 COLUMNS = (
     "id",
@@ -66,7 +68,7 @@ _CODE = re.compile(r"^\d{1}$|^\d{3}$|^\d{5}$")
 def parse_facility_lists(
     source: str, payloads: Sequence[RawPayload], progress: Progress | None = None
 ) -> Parsed:
-    rows: list[tuple[str, dict[str, Any]]] = []
+    rows: list[tuple[str, dict[str, Any], str]] = []
     for payload in payloads:
         rows.extend(_rows(payload))
     if progress:
@@ -74,7 +76,7 @@ def parse_facility_lists(
     records: list[Facility] = []
     failures: list[ParseError] = []
     seen: set[str] = set()
-    for where, row in rows:
+    for where, row, raw in rows:
         if progress:
             progress.advance()
         try:
@@ -84,26 +86,32 @@ def parse_facility_lists(
             seen.add(facility.source_id)
             records.append(facility)
         except ParseError as exc:
-            failures.append(exc)
+            failures.append(exc.located(where, raw))
     return Parsed(list(records), len(rows), failures)
 
 
-def _rows(payload: RawPayload) -> list[tuple[str, dict[str, Any]]]:
-    body = payload.body.decode("utf-8-sig", errors="strict")
+def _rows(payload: RawPayload) -> list[tuple[str, Any, str]]:
+    """(where, row, raw text) of every item of a list; a file that is no list at all fails."""
+    body, note = decode_text(payload.body)
+    if note:
+        log.warning("%s: %s", payload.label, note)
     if payload.content_type.endswith("json") or body.lstrip()[:1] in ("[", "{"):
         try:
-            data = json.loads(body)
+            data = json.loads(body, strict=False)
         except ValueError as exc:
             raise SourceProtocolError(f"{payload.label}: not valid JSON: {exc}") from exc
         if isinstance(data, dict):
             data = data.get("facilities", data)
         if not isinstance(data, list):
             raise SourceProtocolError(f"{payload.label}: expected a list of facilities")
-        return [(f"{payload.label} item {i}", r) for i, r in enumerate(data, 1)]
+        return [
+            (f"{payload.label} item {i}", _checked(r), json.dumps(r, ensure_ascii=False))
+            for i, r in enumerate(data, 1)
+        ]
     first = body.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader, [])]
+    header_cells, lines = read_csv(body, delimiter)
+    header = [h.strip().lower() for h in header_cells]
     unknown = [h for h in header if h not in COLUMNS]
     if "id" not in header or unknown:
         raise SourceProtocolError(
@@ -111,19 +119,28 @@ def _rows(payload: RawPayload) -> list[tuple[str, dict[str, Any]]]:
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
     out = []
-    for lineno, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        row: dict[str, Any] = dict(zip(header, values, strict=False))
-        if len(values) != len(header):
-            row["__error__"] = f"{len(values)} columns where the header has {len(header)}"
-        out.append((f"{payload.label} line {lineno}", row))
+    for line in lines:
+        row: dict[str, Any] = dict(zip(header, line.values, strict=False))
+        problem = line.error or bad_bytes(line.raw)
+        if problem:
+            row["__error__"] = problem
+        out.append((f"{payload.label} {line.lines}", row, line.raw))
     return out
+
+
+def _checked(row: Any) -> Any:
+    """A JSON item with undecodable bytes is marked so ``facility_from_row`` refuses it."""
+    problem = bad_bytes_in(row)
+    if problem and isinstance(row, dict):
+        return {**row, "__error__": problem}
+    return row
 
 
 def facility_from_row(source: str, row: Any, where: str) -> Facility:
     if not isinstance(row, dict):
         raise ParseError(None, f"{where}: expected an object, got {type(row).__name__}")
+    if isinstance(row.get("id"), dict | list):
+        raise ParseError(None, f"{where}: the id must be a single value")
     fid = clean_str(row.get("id"))
     if not fid:
         raise ParseError(None, f"{where}: no id")
@@ -132,6 +149,9 @@ def facility_from_row(source: str, row: Any, where: str) -> Facility:
     extra = set(row) - set(COLUMNS)
     if extra:
         raise ParseError(fid, f"{where}: unknown fields {', '.join(sorted(map(str, extra)))}")
+    nested = sorted(k for k, v in row.items() if isinstance(v, dict | list))
+    if nested:
+        raise ParseError(fid, f"{where}: {', '.join(nested)} must be a single value")
     name = Text(clean_str(row.get("name")), clean_str(row.get("name_en")))
     if not name:
         raise ParseError(fid, f"{where}: no name (name or name_en)")

@@ -4,7 +4,9 @@
 rules for talking to a flaky public source:
 
 * every request has a connect and a read timeout, and the whole body is read inside the retry
-  loop, so a connection cut mid-body is retried like any other transport failure;
+  loop, so a connection cut mid-body is retried like any other transport failure; the body
+  must arrive within ``max_response_time`` (a server trickling bytes, each within the read
+  timeout, is cut off and retried like a timeout);
 * timeouts, connection errors, broken or undecodable bodies and HTTP 429/500/502/503/504 are
   retried; ``Retry-After`` is honoured in both forms (delta-seconds and HTTP-date), clamped to
   ``max_retry_after``; otherwise the wait is exponential backoff with jitter;
@@ -28,6 +30,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
+import urllib3
 
 from harvesters.errors import AuthenticationError, SourceProtocolError, SourceUnavailable
 
@@ -43,6 +46,7 @@ AUTH_STATUSES = frozenset({401, 403})
 BACKOFF_BASE = 0.5  # seconds before the first retry (before jitter), doubling per retry
 BACKOFF_CAP = 30.0  # seconds, the longest backoff wait
 _EXCERPT = 200  # characters of an error body quoted in messages
+_CHUNK = 256 * 1024  # bytes asked of the socket at a time
 
 # Transport failures worth another attempt. SSLError is a ConnectionError but is not retried:
 # a certificate problem does not fix itself within a run.
@@ -95,6 +99,47 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, delta)
 
 
+class ResponseTooSlow(requests.exceptions.Timeout):
+    """The body did not arrive within the time a whole response may take."""
+
+
+def _read_body(response: requests.Response, deadline: float) -> None:
+    """Read the whole body now, but give up at ``deadline`` (``time.monotonic``).
+
+    ``read1`` returns whatever one read of the socket brings, so a trickle is checked against
+    the deadline after every piece; the body then serves ``response.content`` as usual."""
+    raw = response.raw
+    chunks: list[bytes] = []
+    done = False
+    try:
+        while True:
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise ResponseTooSlow(
+                    f"the response did not arrive within the time allowed "
+                    f"({sum(map(len, chunks))} bytes so far)"
+                )
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(str(exc)) from exc
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(str(exc)) from exc
+    except (urllib3.exceptions.SSLError, OSError) as exc:
+        raise requests.exceptions.ConnectionError(str(exc)) from exc
+    else:
+        done = True
+    finally:
+        if not done:
+            response.close()  # the connection is in an unknown state: never reused
+    response._content = b"".join(chunks)  # what ``response.content`` returns from now on
+    response._content_consumed = True
+    raw.release_conn()
+
+
 def _excerpt(response: requests.Response) -> str:
     text = response.content[: _EXCERPT * 4].decode("utf-8", "replace")
     text = " ".join(text.split())
@@ -111,10 +156,12 @@ class HttpClient:
         retry_budget: float,
         user_agent: str = DEFAULT_USER_AGENT,
         max_retry_after: float = 120.0,
+        max_response_time: float = 600.0,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
         self.timeout = float(timeout)
+        self.max_response_time = max(float(max_response_time), self.timeout)
         self.max_retries = max(0, int(max_retries))
         self.retry_budget = max(0.0, float(retry_budget))
         self.max_retry_after = max(0.0, float(max_retry_after))
@@ -131,6 +178,7 @@ class HttpClient:
             timeout=config.timeout,
             max_retries=config.max_retries,
             retry_budget=config.retry_budget,
+            max_response_time=config.response_time,
         )
 
     @property
@@ -161,8 +209,9 @@ class HttpClient:
             )
             try:
                 response = self._session.get(
-                    url, params=params, headers=headers, timeout=timeout, stream=False
+                    url, params=params, headers=headers, timeout=timeout, stream=True
                 )
+                _read_body(response, started + self.max_response_time)
             except requests.exceptions.SSLError as exc:
                 raise SourceUnavailable(f"GET {shown}: TLS failure: {exc}") from exc
             except _RETRY_EXCEPTIONS as exc:

@@ -5,6 +5,8 @@ Owns the six verbs and the rules for walking a list safely (reliability.md H1-H3
 * every response is parsed by ``harvesters.oai_xml`` (no entity expansion, no DTD or network
   access, ``huge_tree``, ``recover=False``); a page that is not well-formed XML is fetched once
   more, then fails loudly (``MalformedResponse``: the URL and the lxml error), never truncated;
+  a page that is well-formed but for some of its records is read without them
+  (``harvesters.oai_salvage``: the caller quarantines them when it parses the stored page);
 * an ``<error>`` becomes the exception of its code (``harvesters.oai_errors``), except
   ``noRecordsMatch`` on the first page of a list, which is an empty, successful list, and
   ``noSetHierarchy`` from ListSets, which is an empty set list;
@@ -34,6 +36,7 @@ from typing import Any, Generic, TypeVar
 from harvesters.errors import SourceProtocolError
 from harvesters.http import HttpClient
 from harvesters.oai_errors import BadResumptionToken, NoRecordsMatch, NoSetHierarchy
+from harvesters.oai_salvage import parse_page
 from harvesters.oai_xml import (
     CERIF_NAMESPACES,
     CERIF_PREFIX_START,
@@ -55,7 +58,6 @@ from harvesters.oai_xml import (
     parse_metadata_formats,
     parse_record,
     parse_set,
-    parse_xml,
     q,
     resumption,
     text_of,
@@ -367,7 +369,7 @@ class OAIClient:
             response = self.http.get(self.base_url, params=params)
             url, body = response.url, response.content
             try:
-                root = parse_xml(body, url)
+                root, _broken = parse_page(body, url)
             except MalformedResponse as exc:
                 if attempt >= XML_ATTEMPTS:
                     raise

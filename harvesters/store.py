@@ -3,22 +3,62 @@
 Records are keyed by ``(source, id)`` with a SHA-256 of their canonical JSON, so harvesting
 unchanged data writes nothing. Every change (new, changed, withdrawn, restored) takes the next
 value of a store-wide sequence, which lets the indexer apply only what changed since its last
-build. A run's records, payloads and counts are written in one transaction: a run commits whole
-or leaves the store as it was. Standard library only.
+build. A run's records, payloads, quarantine and counts are written in one transaction: a run
+commits whole or leaves the store as it was. The runs table lives in ``harvesters.store_runs``
+and the quarantine of items that could not be parsed in ``harvesters.store_quarantine``; both
+are mixed into ``RecordStore``, and their names are re-exported here. Tables are created with
+``IF NOT EXISTS``, so opening an older store adds what it lacks. Standard library only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from harvesters.pausepoints import pause_point
 from harvesters.records import Record, record_from_dict
+from harvesters.store_quarantine import (
+    QUARANTINE_SCHEMA,
+    RAW_LIMIT,
+    Quarantined,
+    QuarantineEntry,
+    QuarantineTable,
+)
+from harvesters.store_runs import (
+    LOCKED_KINDS,
+    RUN_FAILED,
+    RUN_KILLED,
+    RUN_OK,
+    RUN_RUNNING,
+    RUNS_SCHEMA,
+    RunCounts,
+    RunInfo,
+    RunsTable,
+    utcnow,
+)
+
+__all__ = [
+    "LOCKED_KINDS",
+    "RAW_LIMIT",
+    "RUN_FAILED",
+    "RUN_KILLED",
+    "RUN_OK",
+    "RUN_RUNNING",
+    "QuarantineEntry",
+    "Quarantined",
+    "RawPayload",
+    "RecordStore",
+    "RunCounts",
+    "RunInfo",
+    "StoredRecord",
+    "utcnow",
+]
 
 SCHEMA_VERSION = 1
 
@@ -38,19 +78,6 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (source, id)
 );
 CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    started TEXT NOT NULL,
-    ended TEXT,
-    status TEXT NOT NULL,
-    pid INTEGER,
-    complete INTEGER NOT NULL DEFAULT 0,
-    counts TEXT NOT NULL DEFAULT '{}',
-    errors TEXT NOT NULL DEFAULT '[]',
-    options TEXT NOT NULL DEFAULT '{}'
-);
 CREATE TABLE IF NOT EXISTS payloads (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     n INTEGER NOT NULL,
@@ -63,16 +90,6 @@ CREATE TABLE IF NOT EXISTS payloads (
 );
 """
 
-RUN_RUNNING = "running"
-RUN_OK = "ok"
-RUN_FAILED = "failed"
-RUN_KILLED = "killed"
-LOCKED_KINDS = {"index": "index", "update": "update"}  # run kind -> the lock it runs under
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
 
 @dataclass(frozen=True)
 class RawPayload:
@@ -82,34 +99,6 @@ class RawPayload:
     body: bytes
     content_type: str = "application/json"
     fetched_at: str = field(default_factory=utcnow)
-
-
-@dataclass
-class RunCounts:
-    fetched: int = 0
-    records: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    withdrawn: int = 0
-    failed: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    id: int
-    source: str
-    kind: str
-    started: str
-    ended: str | None
-    status: str
-    complete: bool
-    counts: dict[str, int]
-    errors: list[str]
-    options: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -122,7 +111,7 @@ class StoredRecord:
     record: Record
 
 
-class RecordStore:
+class RecordStore(RunsTable, QuarantineTable):
     """The SQLite record store. Use as a context manager; one connection per instance."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -133,11 +122,13 @@ class RecordStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+        self._db.executescript(RUNS_SCHEMA + _SCHEMA + QUARANTINE_SCHEMA)
+        known = "SELECT 1 FROM meta WHERE key='schema_version'"
+        if self._db.execute(known).fetchone() is None:  # no write (and no lock) once it is set
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
 
     def __enter__(self) -> RecordStore:
         return self
@@ -147,78 +138,6 @@ class RecordStore:
 
     def close(self) -> None:
         self._db.close()
-
-    # -- runs -------------------------------------------------------------------------------
-
-    def begin_run(self, source: str, kind: str, options: dict[str, object] | None = None) -> int:
-        """Record that a run started; committed at once so a killed run stays visible."""
-        cur = self._db.execute(
-            "INSERT INTO runs(source, kind, started, status, pid, options) VALUES (?,?,?,?,?,?)",
-            (source, kind, utcnow(), RUN_RUNNING, os.getpid(), json.dumps(options or {})),
-        )
-        return int(cur.lastrowid or 0)
-
-    def fail_run(self, run_id: int, errors: list[str], counts: RunCounts) -> None:
-        self._db.execute(
-            "UPDATE runs SET status=?, ended=?, errors=?, counts=? WHERE id=?",
-            (
-                RUN_FAILED,
-                utcnow(),
-                json.dumps(errors, ensure_ascii=False),
-                json.dumps(counts.to_dict()),
-                run_id,
-            ),
-        )
-
-    def finish_run(
-        self, run_id: int, status: str, counts: dict[str, int], errors: list[str]
-    ) -> None:
-        """Close a run that commits no records (an index build, an update) with its figures."""
-        self._db.execute(
-            "UPDATE runs SET status=?, ended=?, counts=?, errors=? WHERE id=?",
-            (status, utcnow(), json.dumps(counts), json.dumps(errors, ensure_ascii=False), run_id),
-        )
-
-    def mark_abandoned_runs(self, lock: str = "store") -> int:
-        """Runs still 'running' under the lock the caller holds were killed: say so.
-
-        Index builds and updates run under their own locks (``LOCKED_KINDS``); the store lock
-        covers every other kind of run.
-        """
-        kinds = [k for k, name in LOCKED_KINDS.items() if name == lock]
-        marks = ",".join("?" * (len(kinds) or len(LOCKED_KINDS)))
-        where = f"kind IN ({marks})" if kinds else f"kind NOT IN ({marks})"
-        cur = self._db.execute(
-            f"UPDATE runs SET status=?, ended=?, errors=? WHERE status=? AND {where}",
-            (
-                RUN_KILLED,
-                utcnow(),
-                json.dumps(
-                    ["the run was interrupted before it finished; nothing of it was committed"]
-                ),
-                RUN_RUNNING,
-                *(kinds or LOCKED_KINDS),
-            ),
-        )
-        return cur.rowcount
-
-    def runs(self, source: str | None = None, limit: int = 20) -> list[RunInfo]:
-        sql = "SELECT * FROM runs"
-        args: tuple[object, ...] = ()
-        if source:
-            sql += " WHERE source=?"
-            args = (source,)
-        rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
-        return [_run_info(r) for r in rows]
-
-    def last_successful_run(self, source: str, complete: bool | None = None) -> RunInfo | None:
-        sql = "SELECT * FROM runs WHERE source=? AND status=?"
-        args: list[object] = [source, RUN_OK]
-        if complete is not None:
-            sql += " AND complete=?"
-            args.append(int(complete))
-        row = self._db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
-        return _run_info(row) if row else None
 
     # -- records ----------------------------------------------------------------------------
 
@@ -232,15 +151,22 @@ class RecordStore:
         complete: bool,
         errors: list[str],
         deleted: Iterable[str] = (),
+        quarantine: Iterable[Quarantined] = (),
+        relinked: Iterable[Record] = (),
     ) -> RunCounts:
-        """Write a run's payloads and records in one transaction and close the run as ok.
+        """Write a run's payloads, records and quarantine in one transaction; close it as ok.
 
         With ``complete`` set, active records of ``source`` that the run did not return are
-        marked withdrawn; ``deleted`` ids (a source's own deletions) are withdrawn either way.
-        Returns the counts with new/changed/unchanged/withdrawn filled in.
+        marked withdrawn, except those it quarantined (the source still has them; their last
+        good version stays); ``deleted`` ids (a source's own deletions) are withdrawn either way.
+        ``relinked`` are stored records the run rewrites without having fetched them (twin
+        links); they count as ``relinked``, not as new/changed/unchanged. ``quarantine`` is
+        applied as ``harvesters.store_quarantine`` describes. Returns the counts with
+        new/changed/unchanged/stored/withdrawn/relinked/quarantined filled in.
         """
         now = utcnow()
         db = self._db
+        tally = dict.fromkeys(("new", "changed", "unchanged", "withdrawn", "relinked"), 0)
         db.execute("BEGIN IMMEDIATE")
         try:
             for n, p in enumerate(payloads):
@@ -266,72 +192,81 @@ class RecordStore:
             seen: set[str] = set()
             for rec in records:
                 seen.add(rec.source_id)
-                digest = rec.content_hash()
-                before = existing.get(rec.source_id)
-                if before == (digest, "active"):
-                    counts.unchanged += 1
-                    continue
-                seq += 1
-                if before is None:
-                    counts.new += 1
-                    db.execute(
-                        "INSERT INTO records VALUES (?,?,?,?,?,'active',?,?,?,?)",
-                        (
-                            source,
-                            rec.source_id,
-                            rec.kind,
-                            digest,
-                            rec.canonical_json(),
-                            now,
-                            now,
-                            seq,
-                            run_id,
-                        ),
-                    )
-                else:
-                    counts.changed += 1
-                    db.execute(
-                        "UPDATE records SET kind=?, hash=?, data=?, status='active', changed_at=?,"
-                        " seq=?, run_id=? WHERE source=? AND id=?",
-                        (
-                            rec.kind,
-                            digest,
-                            rec.canonical_json(),
-                            now,
-                            seq,
-                            run_id,
-                            source,
-                            rec.source_id,
-                        ),
-                    )
+                outcome, seq = self._write(run_id, source, rec, existing, seq, now)
+                tally[outcome] += 1
+            for rec in relinked:
+                if rec.source_id not in seen:
+                    seen.add(rec.source_id)
+                    outcome, seq = self._write(run_id, source, rec, existing, seq, now)
+                    tally["relinked"] += outcome != "unchanged"
+            quarantine = list(quarantine)
+            held = {q.record_id for q in quarantine if q.record_id}  # known, but unreadable now
             gone = set(deleted) - seen
             if complete:
-                gone |= {rid for rid in existing if rid not in seen}
+                gone |= {rid for rid in existing if rid not in seen and rid not in held}
             for rid in sorted(gone):
                 if existing.get(rid, ("", ""))[1] == "active":
                     seq += 1
-                    counts.withdrawn += 1
+                    tally["withdrawn"] += 1
                     db.execute(
                         "UPDATE records SET status='withdrawn', changed_at=?, seq=?, run_id=?"
                         " WHERE source=? AND id=?",
                         (now, seq, run_id, source, rid),
                     )
-            db.execute(
-                "UPDATE runs SET status=?, ended=?, complete=?, counts=?, errors=? WHERE id=?",
+            quarantined = self._apply_quarantine(
+                run_id, source, quarantine, complete, seen | set(deleted), now
+            )
+            for name, value in tally.items():
+                setattr(counts, name, getattr(counts, name) + value)
+            counts.stored = counts.new + counts.changed + counts.unchanged
+            counts.quarantined = counts.failed = quarantined
+            self._close_run_ok(run_id, complete, counts, errors)
+            pause_point("commit")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # a failed COMMIT (disk full) may have rolled back already
+                with contextlib.suppress(sqlite3.Error):  # the first error is the one to report
+                    db.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _write(
+        self,
+        run_id: int,
+        source: str,
+        rec: Record,
+        existing: dict[str, tuple[str, str]],
+        seq: int,
+        now: str,
+    ) -> tuple[str, int]:
+        """Insert or update one record unless unchanged: (new|changed|unchanged, next seq)."""
+        digest = rec.content_hash()
+        before = existing.get(rec.source_id)
+        if before == (digest, "active"):
+            return "unchanged", seq
+        seq += 1
+        if before is None:
+            self._db.execute(
+                "INSERT INTO records VALUES (?,?,?,?,?,'active',?,?,?,?)",
                 (
-                    RUN_OK,
-                    utcnow(),
-                    int(complete),
-                    json.dumps(counts.to_dict()),
-                    json.dumps(errors, ensure_ascii=False),
+                    source,
+                    rec.source_id,
+                    rec.kind,
+                    digest,
+                    rec.canonical_json(),
+                    now,
+                    now,
+                    seq,
                     run_id,
                 ),
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return counts
+            return "new", seq
+        self._db.execute(
+            "UPDATE records SET kind=?, hash=?, data=?, status='active', changed_at=?,"
+            " seq=?, run_id=? WHERE source=? AND id=?",
+            (rec.kind, digest, rec.canonical_json(), now, seq, run_id, source, rec.source_id),
+        )
+        return "changed", seq
 
     def _max_seq(self) -> int:
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
@@ -408,21 +343,6 @@ class RecordStore:
             f"DELETE FROM payloads WHERE source=? AND run_id NOT IN ({marks})", (source, *keep)
         )
         return cur.rowcount
-
-
-def _run_info(row: sqlite3.Row) -> RunInfo:
-    return RunInfo(
-        id=row["id"],
-        source=row["source"],
-        kind=row["kind"],
-        started=row["started"],
-        ended=row["ended"],
-        status=row["status"],
-        complete=bool(row["complete"]),
-        counts=json.loads(row["counts"]),
-        errors=json.loads(row["errors"]),
-        options=json.loads(row["options"]),
-    )
 
 
 def _stored(row: sqlite3.Row) -> StoredRecord:

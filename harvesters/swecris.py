@@ -1,9 +1,10 @@
 """SweCRIS normalisation: raw API pages and export files into ``Project`` records.
 
-Pure functions, no I/O beyond decoding bytes handed in. Knows every SweCRIS shape we meet:
-the JSON of ``/v1/scp/search`` (``{"result": [...], "total": n}``, also wrapped in
-``{"data": ...}``), the JSON array of ``/v1/projects``, and the semicolon CSV of
-``/v1/scp/export`` (PascalCase or camelCase headers; people and subjects packed with ``¤``).
+Pure functions, no I/O beyond decoding bytes handed in. ``harvesters.swecris_rows`` reads
+every SweCRIS shape we meet into raw rows (re-exported here); ``normalise_row`` makes one row a
+project, whatever the key casing, with people and subjects as lists or packed with ``¤``. A row
+it cannot use (no projectId, a list where one value belongs, a bad date or amount, bytes that
+are not UTF-8) is a ``ParseError`` with the row's id and the reason.
 
 A SweCRIS row is one funding decision. ``group_projects`` folds rows into projects by
 ``projectId``. ``link_twins`` finds the RJ/Vinnova twins (same number, title and amount under
@@ -15,9 +16,6 @@ counts neither as a project nor as money in any statistic.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -33,7 +31,8 @@ from harvesters.clean import (
     parse_int,
     parse_timestamp,
 )
-from harvesters.errors import ParseError, SourceProtocolError
+from harvesters.csv_rows import bad_bytes_in
+from harvesters.errors import ParseError
 from harvesters.records import (
     AwardType,
     Funding,
@@ -44,68 +43,14 @@ from harvesters.records import (
     SubjectPath,
     Text,
 )
+from harvesters.swecris_rows import camel, csv_rows, rows_from_csv, rows_from_json
+
+__all__ = ["csv_rows", "group_projects", "link_twins", "normalise_row", "rows_from_csv"]
+__all__ += ["rows_from_json", "row_id"]
 
 SOURCE = "swecris"
 PROJECT_URL = "https://www.vr.se/english/swecris.html#/project/{id}"
 _SUFFIX = re.compile(r"^(?P<number>.+)_(?P<funder>[A-Za-z]+)$")
-
-
-# -- payloads -> rows ---------------------------------------------------------------------------
-
-
-def rows_from_json(body: bytes | str) -> tuple[list[dict[str, Any]], int | None]:
-    """Rows and the reported ``total`` (None when the shape has none) from a JSON payload."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceProtocolError(f"response is not valid JSON: {exc}") from exc
-    if isinstance(data, dict) and isinstance(data.get("data"), dict):
-        data = data["data"]
-    total: int | None = None
-    if isinstance(data, dict) and "result" in data:
-        rows = data["result"]
-        if data.get("total") is not None:
-            try:
-                total = int(data["total"])
-            except (TypeError, ValueError) as exc:
-                raise SourceProtocolError(f"'total' is not a number: {data['total']!r}") from exc
-    elif isinstance(data, dict) and ("projectId" in data or "ProjectId" in data):
-        rows = [data]
-    else:
-        rows = data
-    if not isinstance(rows, list):
-        raise SourceProtocolError(
-            f"expected a list of projects or an object with 'result', got {type(rows).__name__}"
-        )
-    return rows, total
-
-
-def rows_from_csv(body: bytes | str) -> list[dict[str, Any]]:
-    """Rows of a SweCRIS export CSV (``;`` by default; ``,`` and tab are recognised)."""
-    text = body.decode("utf-8-sig") if isinstance(body, bytes) else body.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return []
-    keys = [_camel(h.strip()) for h in header]
-    if "projectId" not in keys:
-        raise SourceProtocolError(
-            f"not a SweCRIS export: no ProjectId column in the header {header[:5]!r}..."
-        )
-    rows: list[dict[str, Any]] = []
-    for lineno, values in enumerate(reader, start=2):
-        if not values or values == [""]:
-            continue
-        row: dict[str, Any] = dict(zip(keys, values, strict=False))
-        if len(values) != len(keys):
-            row["__error__"] = (
-                f"line {lineno}: {len(values)} columns where the header has {len(keys)}"
-            )
-        rows.append(row)
-    return rows
 
 
 # -- row -> one-funding project ------------------------------------------------------------------
@@ -123,12 +68,18 @@ def normalise_row(raw: dict[str, Any]) -> Project:
     """
     if not isinstance(raw, dict):
         raise ParseError(None, f"expected an object, got {type(raw).__name__}")
-    row = {_camel(str(k)): v for k, v in raw.items() if k is not None}
-    pid = clean_str(row.get("projectId"))
+    row = {camel(str(k)): v for k, v in raw.items() if k is not None}
+    wrong = next((k for k in _SCALARS if isinstance(row.get(k), dict | list)), None)
+    pid = None if wrong == "projectId" else clean_str(row.get("projectId"))
+    if wrong:
+        raise ParseError(pid, f"{wrong}: expected a single value, got {type(row[wrong]).__name__}")
     if not pid:
         raise ParseError(None, "no projectId")
     if row.get("__error__"):
         raise ParseError(pid, str(row["__error__"]))
+    undecodable = bad_bytes_in(raw)
+    if undecodable:
+        raise ParseError(pid, undecodable)
     try:
         award = _award(row)
         funding = Funding(
@@ -167,8 +118,15 @@ def normalise_row(raw: dict[str, Any]) -> Project:
         raise ParseError(pid, str(exc)) from exc
 
 
-def _camel(key: str) -> str:
-    return key[:1].lower() + key[1:] if key else key
+_ORG_FIELDS = ("Id", "NameSv", "NameEn", "TypeOfOrganisationSv", "TypeOfOrganisationEn")
+_SCALARS = (
+    "projectId",
+    *(f"project{f}{lang}" for f in ("Title", "Abstract") for lang in ("Sv", "En")),
+    *(f"{kind}Organisation{f}" for kind in ("coordinating", "funding") for f in _ORG_FIELDS),
+    *("projectStartDate", "projectEndDate", "fundingStartDate", "fundingEndDate"),
+    *("fundingsSek", "fundingYear", "typeOfAwardId", "typeOfAwardDescrSv", "typeOfAwardDescrEn"),
+    *("loadedDate", "updatedDate"),
+)  # the fields read as one value: a list or an object there is a wrong type
 
 
 def _org(row: dict[str, Any], prefix: str) -> OrgRef:

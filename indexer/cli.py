@@ -296,6 +296,12 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
             )
             for err in last["errors"][:5]:
                 print(f"    {err}")
+        if src.get("quarantined"):
+            print(
+                f"  quarantined: {src['quarantined']} (`research-index quarantine {src['name']}`)"
+            )
+            for q in src["quarantine"][:5]:
+                print(f"    {q['record_id'] or q['location']}: {q['reason']}")
     if status["runs"]:
         print("\nrecent update and index runs:")
     for run in status["runs"]:

@@ -1,8 +1,10 @@
 """The operational status of a data folder: sources, their runs, and the index being served.
 
 ``collect_status(config)`` gathers, per configured source, its record count, its last attempt,
-last success and recent runs (counts and the first errors); the recent ``update`` and
-``index`` runs; and the manifest of the published index version (or None).
+last success and recent runs (counts and the first errors), how many of its items are in
+quarantine with the latest reasons (``QUARANTINE_SHOWN`` at most; the full list, raw text
+included, is ``research-index quarantine``); the recent ``update`` and ``index`` runs; and the
+manifest of the published index version (or None).
 ``status_for_home(home)`` resolves the configuration of a data folder first; the web app
 calls it, so it needs no harvester imports.
 ``research-index status``, ``GET /status`` and ``GET /api/v1/status`` all show this one dict.
@@ -20,6 +22,7 @@ from harvesters.store import RecordStore, RunInfo, utcnow
 from indexer.versions import IndexLocation
 
 MAX_ERRORS = 20
+QUARANTINE_SHOWN = 10
 RECENT_RUNS = 10
 SYSTEM_SOURCES = ("update", "index")  # runs of the whole pipeline, not of one source
 
@@ -80,6 +83,12 @@ def collect_status(config: Config) -> dict[str, Any]:
                     "last_attempt": run_dict(history[0] if history else None),
                     "last_success": run_dict(ok),
                     "recent_runs": [d for r in history if (d := run_dict(r))],
+                    "quarantined": store.quarantine_count(source.name) if store else 0,
+                    "quarantine": [
+                        q.to_dict() for q in store.quarantine(source.name, QUARANTINE_SHOWN)
+                    ]
+                    if store
+                    else [],
                 }
             )
         if store:

@@ -60,10 +60,21 @@ def test_bad_rows_within_budget_are_skipped_and_reported(config: Config, tmp_pat
         "unchanged": 0,
         "withdrawn": 0,
         "failed": 3,
+        "stored": 97,
+        "quarantined": 3,
+        "skipped": 0,
+        "deleted": 0,
+        "folded": 0,
+        "relinked": 0,
     }
     assert report["errors"][0].startswith("2020-00000_VR: unrecognised date")
     with RecordStore(config.store_path) as store:
         assert store.count("swecris") == 97
+        assert [q.record_id for q in store.quarantine("swecris")] == [
+            "2020-00000_VR",
+            "2020-00001_VR",
+            "2020-00002_VR",
+        ]
 
 
 def test_error_budget_exceeded_fails_and_changes_nothing(config: Config, tmp_path, capsys) -> None:
@@ -194,3 +205,27 @@ def test_bad_setting_is_a_config_error(config: Config, tmp_path, monkeypatch, ca
     monkeypatch.setenv("RESEARCH_INDEX_ERROR_BUDGET", bad)
     assert _import(config, str(_write(tmp_path, "a.json", _rows(1)))) == 6
     assert "RESEARCH_INDEX_ERROR_BUDGET" in capsys.readouterr().err
+
+
+def test_a_project_with_a_quarantined_funding_row_keeps_its_last_good_version(
+    config: Config, tmp_path, capsys
+) -> None:
+    rows = _rows(60)
+    second = {**rows[0], "fundingsSek": 5, "fundingYear": "2021"}  # a project's 2nd funding row
+    assert _import(config, str(_write(tmp_path, "a.json", [*rows, second])), "--complete") == 0
+    with RecordStore(config.store_path) as store:
+        good = store.get("swecris", "2020-00000_VR")
+    assert good is not None and len(good.record.fundings) == 2  # type: ignore[attr-defined]
+    capsys.readouterr()
+    broken = {**second, "fundingsSek": "a lot"}
+    path = _write(tmp_path, "b.json", [*rows, broken])
+    assert _import(config, str(path), "--complete", "--json") == 0
+    counts = json.loads(capsys.readouterr().out)["counts"]
+    # both rows of the project are quarantined (the good one is held back), nothing withdrawn
+    assert (counts["fetched"], counts["stored"], counts["quarantined"]) == (61, 59, 2)
+    assert counts["withdrawn"] == 0
+    with RecordStore(config.store_path) as store:
+        kept = store.get("swecris", "2020-00000_VR")
+        reasons = sorted(q.reason for q in store.quarantine("swecris"))
+    assert kept is not None and kept.hash == good.hash and kept.status == "active"
+    assert reasons[0].startswith("held back") and "unrecognised amount" in reasons[1]

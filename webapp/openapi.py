@@ -66,6 +66,8 @@ def obj(props: dict[str, Any], required: tuple[str, ...] | None = None, **extra:
 
 
 def _schemas() -> dict[str, Any]:
+    from webapp.openapi_status import status_schemas  # it builds on the helpers above
+
     row = {"projects": COUNT, "sek": {"type": "number"}}
     table = {
         "dimensions": arr(enum(STAT_DIMENSIONS), minItems=1, maxItems=2),
@@ -232,39 +234,7 @@ def _schemas() -> dict[str, Any]:
             }
         ),
         "SimilarResponse": obj({"ok": TRUE, "hits": arr(ref("Hit"))}),
-        "StatusResponse": obj(
-            {
-                "ok": TRUE,
-                "index": desc(
-                    obj(
-                        {"version": STR, "doc_count": COUNT, "built": STR, "schema_version": STR},
-                        required=("version", "doc_count"),
-                        additionalProperties=True,
-                    ),
-                    "The index version being served and its manifest.",
-                ),
-                "sources": arr(ref("SourceStatus")),
-                "runs": desc(arr(ref("Run")), "Recent updates and index builds, newest first."),
-            }
-        ),
-        "Run": obj(
-            {
-                "id": COUNT,
-                **dict.fromkeys(("source", "kind", "started", "status"), STR),
-                "ended": NSTR,
-                "counts": {"type": "object", "additionalProperties": COUNT},
-                "errors": desc(arr(STR), "The first errors of the run (at most 20)."),
-            }
-        ),
-        "SourceStatus": obj(
-            {
-                **dict.fromkeys(("name", "kind"), STR),
-                "enabled": {"type": "boolean"},
-                "records": desc(COUNT, "Active records in the store."),
-                **dict.fromkeys(("last_attempt", "last_success"), maybe("Run")),
-                "recent_runs": arr(ref("Run")),
-            }
-        ),
+        **status_schemas(),
         "StatsTable": obj(
             {"ok": TRUE, **table},
             description="Projects and SEK by one or two dimensions, over a search.",

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from harvesters.records import Facility, Project
 from indexer.documents import date_int, org_key
-from indexer.errors import RecordNotFound
+from indexer.errors import InvalidRequest, RecordNotFound
 from indexer.facets import status_on
 from indexer.request import SORTS, SearchRequest
 from indexer.results import Facet, SearchResult
@@ -86,11 +86,14 @@ def facility(source: str, fid: str) -> str:
     f = service.get(source, fid)
     if not isinstance(f, Facility):
         raise RecordNotFound(f"no facility {fid!r} in {source}")
-    users = service.search(
-        SearchRequest(
-            filters={"facility": (f"{source}:{fid}",)}, size=100, lang=lang, with_facets=False
+    try:
+        users = service.search(
+            SearchRequest(
+                filters={"facility": (f"{source}:{fid}",)}, size=100, lang=lang, with_facets=False
+            )
         )
-    )
+    except InvalidRequest:  # an id no filter value can hold: list the record's own links
+        users = SearchResult("", 0, 1, 100, "relevance", lang, (), (), {})
     indexed = {h.id for h in users.hits}
     unindexed = [r for r in f.used_by if r.id not in indexed]  # a link the index cannot follow
     return render_template(
@@ -104,10 +107,38 @@ def facility(source: str, fid: str) -> str:
     )
 
 
+_QUARANTINE_TEXT = {
+    "en": {
+        "title": "Quarantined",
+        "intro": "item(s) could not be read. The latest:",
+        "none": "nothing in quarantine",
+        "item": "Item",
+        "reason": "Reason",
+        "since": "Since",
+        "run": "Run",
+        "more": "The full list, with the raw text: research-index quarantine",
+    },
+    "sv": {
+        "title": "I karantän",
+        "intro": "post(er) kunde inte läsas. De senaste:",
+        "none": "inget i karantän",
+        "item": "Post",
+        "reason": "Orsak",
+        "since": "Sedan",
+        "run": "Körning",
+        "more": "Hela listan, med rådata: research-index quarantine",
+    },
+}
+
+
 @bp.get("/status")
 def status() -> str:
-    """Harvest and index status: per source the last runs, and the index being served."""
-    return render_template("status.html", status=status_for_home(current_app.config["HOME_DIR"]))
+    """Harvest and index status: per source the last runs, its quarantine, the index served."""
+    return render_template(
+        "status.html",
+        status=status_for_home(current_app.config["HOME_DIR"]),
+        qt=_QUARANTINE_TEXT.get(current_lang(), _QUARANTINE_TEXT["en"]),
+    )
 
 
 def _facet_view(facet: Facet, pairs: list[tuple[str, str]]) -> dict[str, Any]:

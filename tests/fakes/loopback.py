@@ -5,7 +5,8 @@ A fake calls ``_start(handler, path, check, name)`` once its own state (and ``se
 ready. Faults are scripted per page (``script([...], page=2)``), per request ordinal
 (``request=N``: the Nth request and those after it), for the next requests whatever they are,
 or for every request (``fail_every_request``); ``check`` validates a fault string when it is
-scripted, so a typo fails the test at once.
+scripted, so a typo fails the test at once. ``reset_connection``, ``drip`` and
+``redirect_loop`` are transport faults both fakes offer (``reset``, ``drip:S``, ``redirect``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -126,3 +128,43 @@ class LoopbackFake:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def reset_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Abort the connection with a TCP RST (SO_LINGER 0), as a crashing server or proxy does."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
+
+
+def drip(
+    handler: LoopbackHandler,
+    body: bytes,
+    content_type: str,
+    delay: float,
+) -> None:
+    """Answer 200 with ``body`` one byte at a time, ``delay`` seconds apart (a slowloris)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.flush()
+    stopping = handler.server.fake._stopping
+    for i in range(len(body)):
+        if stopping.wait(delay):
+            break
+        try:
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+        except OSError:
+            break
+    handler.close_connection = True
+
+
+def redirect_loop(handler: BaseHTTPRequestHandler) -> None:
+    """Answer 302 pointing back at the same URL (a redirect loop)."""
+    handler.send_response(302)
+    handler.send_header("Location", handler.path)
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()

@@ -18,6 +18,10 @@ requests for page N, 1-based), ``script(faults, request=N)`` (the Nth request on
                fresh token for the same position
 ``xxe``, ``lol`` the page with a DOCTYPE declaring an external (file:///etc/passwd) or a
                billion-laughs entity, referenced inside the first record's metadata
+``reset``      the connection aborted with a TCP RST; ``redirect``: a 302 back to the same URL
+``drip:S``     the answer one byte every S seconds
+``ctrlchar``, ``badbytes``, ``ndash``, ``latinone``, ``hugetext``, ``noident``: the first
+               record of the page broken (``tests.fakes.oai_faults``)
 """
 
 from __future__ import annotations
@@ -32,13 +36,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import LoopbackFake, LoopbackHandler
+from tests.fakes.loopback import (
+    LoopbackFake,
+    LoopbackHandler,
+    drip,
+    redirect_loop,
+    reset_connection,
+)
+from tests.fakes.oai_faults import RECORD_FAULTS, corrupt
 from tests.fakes.oai_repository import Repository
 
 log = logging.getLogger("research_index.tests.fake_oai")
 
 _FAULT = re.compile(
-    r"^(?:[a-z][A-Za-z]+|503(?:[:@]\d+(?:\.\d+)?)?|\d{3}|slow:\d+(?:\.\d+)?|size\+\d+)$"
+    r"^(?:[a-z][A-Za-z]+|503(?:[:@]\d+(?:\.\d+)?)?|\d{3}|(?:slow|drip):\d+(?:\.\d+)?|size\+\d+)$"
 )
 
 
@@ -100,6 +111,14 @@ class _Handler(LoopbackHandler):
             fault = ""
         if parts.path != "/oai":
             return self._send(404, b"not found", "text/plain")
+        if fault == "reset":
+            return reset_connection(self)
+        if fault == "redirect":
+            return redirect_loop(self)
+        if fault.startswith("drip:"):
+            return drip(self, fake.answer(query, ""), "text/xml", float(fault[5:]))
+        if fault in RECORD_FAULTS:
+            return self._send(200, corrupt(fake.answer(query, ""), fault))
         if fault.startswith("503"):
             delay = fault[4:] or "1"
             when = datetime.now(UTC) + timedelta(seconds=float(delay))

@@ -7,6 +7,9 @@ thread and serves, under ``base_url`` (``http://127.0.0.1:PORT/v1``):
   ``{"result": [...], "total": T, "yearlyCompilation": []}``, page numbers starting at 1;
 * ``GET /v1/projects/{url-encoded id}``: one project object, 404 when unknown.
 
+``body_filter`` (a function of bytes) rewrites the body of every 200 answer: raw bytes JSON
+cannot express (a bad UTF-8 byte, a bare control character) reach the client that way.
+
 The rows are the ``result`` of ``swecris/scp_search_response_scb40107.json`` followed by the list in
 ``swecris/c2b2_marine_projects_2019on.json``, deduplicated by ``projectId`` (first one wins).
 Requests need ``Authorization: Bearer <token>``; otherwise the answer is 401 with a JSON body.
@@ -26,6 +29,8 @@ are. ``fail_every_request("503")`` makes every request fail until cleared with N
 ``rows:N``    a page cut to its first N rows (``rows:0`` is an empty page); true total
 ``oversize``  a page with one row more than ``size``
 ``cap:N``     the server pages by N rows whatever ``size`` asks (page p = rows (p-1)*N ... p*N-1)
+``reset``     the connection aborted with a TCP RST; ``redirect``: a 302 back to the same URL
+``drip:S``    a normal answer, one byte every S seconds
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -43,13 +49,19 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from harvesters.config import DEFAULT_SWECRIS_TOKEN
-from tests.fakes.loopback import LoopbackFake, LoopbackHandler
+from tests.fakes.loopback import (
+    LoopbackFake,
+    LoopbackHandler,
+    drip,
+    redirect_loop,
+    reset_connection,
+)
 
 log = logging.getLogger("research_index.tests.fake_swecris")
 
 _FAULT = re.compile(
-    r"^(?:429(?::.+)?|503(?::.+)?|\d{3}|cut|badjson|slow:\d+(?:\.\d+)?"
-    r"|total\+\d+|rows:\d+|cap:\d+|oversize)$"
+    r"^(?:429(?::.+)?|503(?::.+)?|\d{3}|cut|badjson|(?:slow|drip):\d+(?:\.\d+)?"
+    r"|total\+\d+|rows:\d+|cap:\d+|oversize|reset|redirect)$"
 )
 
 
@@ -84,6 +96,7 @@ class FakeSwecris(LoopbackFake):
     def __init__(self, data_dir: Path, token: str = DEFAULT_SWECRIS_TOKEN) -> None:
         self.rows = load_rows(data_dir)
         self.token = token
+        self.body_filter: Callable[[bytes], bytes] | None = None  # bytes of each 200 answer
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._start(_Handler, "/v1", _check, "fake SweCRIS")
@@ -148,6 +161,10 @@ class _Handler(LoopbackHandler):
                 self.close_connection = True
                 return
             fault = ""
+        if fault == "reset":
+            return reset_connection(self)
+        if fault == "redirect":
+            return redirect_loop(self)
         if fault == "cut":
             body = json.dumps({"result": fake.rows[:20], "total": len(fake.rows)}).encode()
             self._send_head(200, len(body) + 1000)
@@ -201,6 +218,10 @@ class _Handler(LoopbackHandler):
 
     def _send_json(self, status: int, data: Any, fault: str = "") -> None:
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        if status == 200 and self.server.fake.body_filter is not None:
+            body = self.server.fake.body_filter(body)
+        if fault.startswith("drip:"):
+            return drip(self, body, "application/json; charset=utf-8", float(fault[5:]))
         if fault == "badjson":
             body = body[: max(1, len(body) // 2)]
         self._send_head(status, len(body))

@@ -1,0 +1,1 @@
+"""Robustness tests (issue 8): hostile input, source faults, crashes, web abuse, injection."""
