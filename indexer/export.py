@@ -2,8 +2,8 @@
 
 The CLI and the web app write CSV through ``write_csv`` so both follow the same rules: UTF-8
 with a byte-order mark (Excel then shows å, ä, ö), comma by default or semicolon on request,
-text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return prefixed with
-an apostrophe, numbers left as numbers.
+text cells that begin with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL (ASVS
+1.2.10, OWASP CSV injection) prefixed with an apostrophe, numbers left as numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from indexer.results import Hit, StatsTable
 
 BOM = "\ufeff"
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 
 
 def safe_cell(value: Any) -> Any:

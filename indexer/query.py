@@ -2,7 +2,8 @@
 
 Syntax (documented in the README): words are ANDed; ``OR``, ``NOT`` and a leading ``-``;
 ``"exact phrases"``; ``(groups)``; ``field:word`` for title, abstract, person, org, funder,
-orcid and id; ``word*`` with at least three letters before the ``*``; ``word^2`` boosts.
+orcid and id; ``word*`` with at least three letters before the ``*`` (at most four wildcards
+in a query: each expands to every matching word of the index); ``word^2`` boosts.
 
 Two steps. Whoosh's parser reads the text against a small *parse schema* whose fields are the
 names users type (no stemming), which gives a tree of plain terms and phrases. ``rewrite`` then
@@ -41,7 +42,10 @@ from indexer.schema import (
 
 MAX_QUERY_CHARS = 1000
 MAX_LEAVES = 64
+MAX_WILDCARDS = 4  # each expands to thousands of index terms: ~0.3 s apiece on 6,500 projects
 MAX_DEPTH = 16
+MAX_SUGGEST_WORDS = 5  # "did you mean" only for short queries (see plain_words)
+MAX_SUGGEST_CHARS = 40
 MIN_WILDCARD_PREFIX = 3
 COMPOUND_BOOST = 0.6
 
@@ -91,12 +95,15 @@ def preprocess(text: str) -> str:
         )
     parts = text.split('"')
     for i in range(0, len(parts), 2):  # outside quotes only
-        for m in _FIELD_SYNTAX.finditer(parts[i]):
+        tail = '"' if i + 1 < len(parts) else ""  # so that `field:"a phrase"` is seen too
+        part = parts[i] + tail
+        for m in _FIELD_SYNTAX.finditer(part):
             name = m.group(1).lower()
             if name not in USER_FIELDS:
                 known = ", ".join(f"{f}:" for f in USER_FIELDS)
                 raise InvalidQuery(f"Unknown field '{m.group(1)}:'. You can search in {known}.")
-        parts[i] = _FIELD_SYNTAX.sub(lambda mm: mm.group(1).lower() + ":", parts[i])
+        part = _FIELD_SYNTAX.sub(lambda mm: mm.group(1).lower() + ":", part)
+        parts[i] = part[: len(part) - len(tail)]
         parts[i] = _MINUS.sub(r"\1NOT ", parts[i])
         parts[i] = _PLUS.sub(r"\1", parts[i])
     return '"'.join(parts)
@@ -111,7 +118,7 @@ def parse(text: str, decompounder: Decompounder | None = None) -> Q.Query | None
         tree = _PARSER.parse(cleaned)
     except Exception as exc:  # whoosh raises bare Exceptions for odd syntax
         raise InvalidQuery(f"The query could not be read: {exc}") from exc
-    counter = [0]
+    counter = [0, 0]  # leaves, wildcards
     result = _rewrite(tree, decompounder, counter, 0)
     if result is None:
         raise InvalidQuery(
@@ -157,6 +164,11 @@ def _rewrite(
     if isinstance(node, Q.Phrase):
         return _phrase(node)
     if isinstance(node, Q.Wildcard | Q.Prefix):
+        counter[1] += 1
+        if counter[1] > MAX_WILDCARDS:
+            raise InvalidQuery(
+                f"The query has more than {MAX_WILDCARDS} wildcards (word*); please use fewer."
+            )
         return _wildcard(node)
     if isinstance(node, Q.Term):
         return _term(node, dc)
@@ -247,11 +259,19 @@ def _wildcard(node: Q.Wildcard | Q.Prefix) -> Q.Query:
 
 
 def plain_words(text: str) -> list[str]:
-    """The ordinary words of a query (outside phrases, no operators), for "did you mean"."""
+    """The ordinary words of a query (outside phrases, no operators), for "did you mean".
+
+    Empty when the words are more than ``MAX_SUGGEST_WORDS`` or longer than
+    ``MAX_SUGGEST_CHARS`` together: correcting a word scans the index vocabulary (~0.2 s per
+    unknown word on 6,500 projects), so a long query gets no suggestion rather than a slow page.
+    """
     outside = " ".join(preprocess(text).split('"')[0::2])
     outside = re.sub(r"\w+:", " ", outside)
-    return [
+    words = [
         w
         for w in re.findall(_WORD, outside)
         if w not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") and not w.isdigit()
     ]
+    if len(words) > MAX_SUGGEST_WORDS or sum(map(len, words)) > MAX_SUGGEST_CHARS:
+        return []
+    return words

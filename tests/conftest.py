@@ -69,10 +69,16 @@ XSS_TITLE = '<script>alert("t")</script> Evil title =HYPERLINK("http://x")'
 XSS_ABSTRACT = '"><img src=x onerror=alert(1)> Forskning om <b>fetstil</b> &amp; mer'
 XSS_ORG = "<svg onload=alert(2)> Evil University"
 XSS_FUNDER = "@SUM(A1) <iframe src=javascript:alert(3)>"
+XSS_ID = '2020-66603_VR"><svg onload=alert(6)>'
+XSS_ORG_ID = '"><img src=x onerror=alert(9)>'
 
 
 def evil_rows() -> list[dict[str, object]]:
-    """Projects whose every text field carries a markup or formula payload."""
+    """Projects whose every text field carries a markup or formula payload.
+
+    The third row also carries payloads in its ids (project and organisation number), a
+    ``javascript:`` title and a negative amount, which must stay a number in CSV.
+    """
     base = {
         "projectStartDate": "2020-01-01 00:00:00",
         "projectEndDate": "2030-12-31 00:00:00",
@@ -80,17 +86,24 @@ def evil_rows() -> list[dict[str, object]]:
         "coordinatingOrganisationNameEn": XSS_ORG,
         "coordinatingOrganisationNameSv": XSS_ORG,
         "coordinatingOrganisationTypeOfOrganisationEn": "<i>University</i>",
+        "coordinatingOrganisationTypeOfOrganisationSv": "<i>Universitet</i>",
         "fundingOrganisationId": "999999-0002",
         "fundingOrganisationNameEn": XSS_FUNDER,
         "fundingOrganisationNameSv": XSS_FUNDER,
+        "fundingOrganisationTypeOfOrganisationEn": '"><svg onload=alert(4)>',
+        "fundingOrganisationTypeOfOrganisationSv": '"><svg onload=alert(4)>',
         "fundingsSek": 1000,
         "fundingYear": "2020",
+        "typeOfAwardId": "1",
+        "typeOfAwardDescrEn": "<img src=x onerror=alert(5)> Project grant",
+        "typeOfAwardDescrSv": "<img src=x onerror=alert(5)> Projektbidrag",
         "peopleList": [
             {
+                "personId": "<p>7</p>",
                 "fullName": "<b>Mallory</b>",
                 "orcId": "0000-0002-5407-0835",
                 "roleEn": "<u>PI</u>",
-                "roleSv": "PL",
+                "roleSv": "<u>PL</u>",
             }
         ],
         "scbs": [
@@ -99,11 +112,11 @@ def evil_rows() -> list[dict[str, object]]:
                 "scb1NameEn": "<s>Natural</s>",
                 "scb1NameSv": "<s>Natur</s>",
                 "scb3Id": "101",
-                "scb3NameEn": "Maths",
-                "scb3NameSv": "Matte",
+                "scb3NameEn": "<a href=javascript:alert(8)>Maths</a>",
+                "scb3NameSv": "<a href=javascript:alert(8)>Matte</a>",
                 "scb5Id": "10101",
-                "scb5NameEn": "Analysis",
-                "scb5NameSv": "Analys",
+                "scb5NameEn": "'><marquee>Analysis",
+                "scb5NameSv": "'><marquee>Analys",
             }
         ],
     }
@@ -121,6 +134,16 @@ def evil_rows() -> list[dict[str, object]]:
             "projectId": "2020-66602_VR",
             "projectTitleEn": "-cmd|' /C calc'!A0",
             "projectAbstractEn": "+1 and \t=1 forskning",
+        },
+        {
+            **base,
+            "projectId": XSS_ID,
+            "projectTitleEn": "javascript:alert(7)</title><script>alert(12)</script>",
+            "projectTitleSv": '<a href="javascript:alert(7)">klick</a>',
+            "projectAbstractEn": "</title></textarea><script>alert(10)</script> forskning",
+            "coordinatingOrganisationId": XSS_ORG_ID,
+            "coordinatingOrganisationNameEn": "\u2028</script><script>alert(11)</script>",
+            "fundingsSek": -5,
         },
     ]
 
