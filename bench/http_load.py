@@ -97,6 +97,15 @@ def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Any) -> None:
             time.sleep(0.2)
 
 
+def fetch_all(base: str, paths: list[str]) -> float:
+    """GET every path once, in order; the seconds it took (errors raise)."""
+    t0 = time.perf_counter()
+    for path in paths:
+        with urllib.request.urlopen(base + path, timeout=600) as r:
+            r.read()
+    return round(time.perf_counter() - t0, 1)
+
+
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 

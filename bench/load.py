@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = [mix.to_url(c) for c in mix.build_mix(1)]
     publishes: list[dict[str, float]] = []
     with http_load.serving(home) as base:
-        http_load.run_wrk(base, paths, 2, 3)  # warm-up
+        http_load.fetch_all(base, paths)  # warm-up: the version open, each query once
         stop = threading.Event()
         thread = threading.Thread(target=publisher, args=(home, stop, args.every, publishes))
         thread.start()

@@ -97,7 +97,9 @@ def markdown(r: dict[str, Any]) -> str:
             "## Through HTTP (waitress, 8 threads; wrk on loopback, closed loop)",
             "",
             "The search classes of the mix round robin through `/api/v1/search` (every facet "
-            "counted); statistics through `/api/v1/stats`.",
+            "counted); statistics through `/api/v1/stats`. Before the runs, every URL was "
+            f"fetched once ({r.get('http_warmup_s', '?')} s: opening the version and the cold "
+            "first run of each query, as in the cold columns above).",
             "",
             "| Load | Requests | req/s | p50 ms | p95 ms | p99 ms | Errors |",
             "|---|---:|---:|---:|---:|---:|---:|",

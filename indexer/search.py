@@ -49,6 +49,7 @@ SIMILAR_FIELD = "text_exact"
 SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
 RECORD_CACHE = 4_000  # parsed records of recent hits, per version (~20 KB each)
 SNIPPET_CACHE = 20_000
+FACET_CACHE = 500
 
 log = logging.getLogger("research_index.search")
 
@@ -66,6 +67,8 @@ class _Version:
     ranks: RankCache = field(default_factory=RankCache)
     records: Lru = field(default_factory=lambda: Lru(RECORD_CACHE))  # docnum -> Record
     cut: Lru = field(default_factory=lambda: Lru(SNIPPET_CACHE))  # (query, docnum) -> snippet
+    facet_cache: Lru = field(default_factory=lambda: Lru(FACET_CACHE))  # request -> facets
+    stats_cache: Lru = field(default_factory=lambda: Lru(FACET_CACHE))  # request -> table
 
     @property
     def name(self) -> str:
@@ -101,9 +104,12 @@ class SearchService:
         req = request.validated()
         m = self._match(req)
         hits = self._page(m)
-        facets = (
-            m.version.table.facets(m.per_facet, req, m.version.labels) if req.with_facets else []
-        )
+        facets: list[Any] = []
+        if req.with_facets:  # the same selection again (another page, back): counted once
+            key = _state_key(req)
+            facets = m.version.facet_cache.get(
+                key, lambda: m.version.table.facets(m.per_facet, req, m.version.labels)
+            )
         did_you_mean = self._did_you_mean(m, len(m.final)) if req.q.strip() else None
         return SearchResult(
             query=req.q,
@@ -124,15 +130,19 @@ class SearchService:
         req = replace(request, page=1, size=1, with_facets=False).validated()
         dims = check_dimensions(tuple(by))
         m = self._match(req)
-        return statistics(
-            m.version.table,
-            m.final,
-            dims,
-            m.version.labels,
-            req.lang,
-            query=req.q,
-            filters=req.filters_dict(),
+        table: StatsTable = m.version.stats_cache.get(
+            (_state_key(req), dims),
+            lambda: statistics(
+                m.version.table,
+                m.final,
+                dims,
+                m.version.labels,
+                req.lang,
+                query=req.q,
+                filters=req.filters_dict(),
+            ),
         )
+        return table
 
     def iter_hits(
         self, request: SearchRequest, cap: int = EXPORT_CAP, offset: int = 0
@@ -193,6 +203,16 @@ class SearchService:
                 break
         return out
 
+    def drop_caches(self) -> None:
+        """Forget every cached ranking, record, snippet and facet count of the version being
+        served (benchmarks measure cold queries this way; the index itself stays open)."""
+        version = self._current()
+        version.ranks = RankCache()
+        version.records = Lru(RECORD_CACHE)
+        version.cut = Lru(SNIPPET_CACHE)
+        version.facet_cache = Lru(FACET_CACHE)
+        version.stats_cache = Lru(FACET_CACHE)
+
     def info(self) -> dict[str, Any]:
         """The version being served: name, build time, document counts."""
         version = self._current()
@@ -223,10 +243,7 @@ class SearchService:
             m.scores = dict(best)
             return [docnum for docnum, _ in best]
         key, reverse = SORT_FIELDS[sort]
-        table = m.version.table
-        values = {"start": table.start, "end": table.end, "amount": table.amount}[key]
-        ordered = sorted(m.final, key=lambda d: (values[d], -d if reverse else d), reverse=reverse)
-        return ordered[:limit]
+        return m.version.table.first_in_order(key, reverse, m.final, limit)
 
     def _page(self, m: _Match) -> list[Hit]:
         """The page's hits, highlighted against the query's terms (one search, not two)."""
@@ -296,6 +313,21 @@ class SearchService:
             if self._version is None or self._version.path != path:
                 self._version = _open_version(path)
             return self._version
+
+
+def _state_key(req: SearchRequest) -> tuple[Any, ...]:
+    """What a request's match set, facets and statistics depend on (not page or sort)."""
+    return (
+        req.q.strip(),
+        tuple(sorted((k, tuple(v)) for k, v in req.filters.items())),
+        tuple(req.status),
+        today_int(req.on),  # "today" moves: status counts are per day
+        req.amount_min,
+        req.amount_max,
+        req.include_twins,
+        req.lang,
+        req.facet_size,
+    )
 
 
 def _open_version(path: Path) -> _Version:
