@@ -45,7 +45,13 @@ class Ranked:
 
 
 def rank(searcher: Any, query: Any) -> Ranked:
-    """Score every match of ``query`` (one pass over its postings)."""
+    """Score every match of ``query`` (one pass over its postings): terms, ANDs and ORs by
+    ``indexer.fastscore`` (the same scores, block at a time), anything else by Whoosh."""
+    from indexer.fastscore import fast_rank  # it imports Ranked from here
+
+    fast = fast_rank(searcher, query)
+    if fast is not None:
+        return fast
     results = searcher.search(query, limit=None)
     top = results.top_n  # (score, docnum), best first
     order = array("i", (d for _, d in top))
@@ -86,6 +92,12 @@ class RankCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def recent(self, n: int) -> list[str]:
+        """The ``n`` most recently used query texts, newest first."""
+        with self._lock:
+            keys = list(self._items)
+        return keys[::-1][:n]
 
 
 class Lru:

@@ -50,6 +50,7 @@ SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
 RECORD_CACHE = 4_000  # parsed records of recent hits, per version (~20 KB each)
 SNIPPET_CACHE = 20_000
 FACET_CACHE = 500
+WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
 
@@ -91,11 +92,16 @@ class _Match:
 class SearchService:
     """Search, statistics, look-up and similar projects over the published index."""
 
-    def __init__(self, index_root: str | Path) -> None:
+    def __init__(self, index_root: str | Path, switch_in_background: bool = False) -> None:
+        """``switch_in_background``: when a new version is published, go on serving the
+        open one while a thread opens the new one and ranks its predecessor's recent queries
+        (a long-running server); otherwise the next request opens it (tests, the CLI)."""
         self.location = IndexLocation(index_root)
         self._lock = threading.Lock()
         self._version: _Version | None = None
         self._local = threading.local()
+        self.switch_in_background = switch_in_background
+        self._loading: Path | None = None
 
     # -- public API -------------------------------------------------------------------------
 
@@ -309,10 +315,41 @@ class SearchService:
         version = self._version
         if version is not None and version.path == path:
             return version
+        if version is not None and self.switch_in_background and version.path.is_dir():
+            self._load_in_background(path, version)
+            return version
         with self._lock:
             if self._version is None or self._version.path != path:
                 self._version = _open_version(path)
             return self._version
+
+    def _load_in_background(self, path: Path, old: _Version) -> None:
+        with self._lock:
+            if self._loading == path:
+                return
+            self._loading = path
+        threading.Thread(
+            target=self._switch, args=(path, old), name="index-switch", daemon=True
+        ).start()
+
+    def _switch(self, path: Path, old: _Version) -> None:
+        t0 = time.perf_counter()
+        try:
+            version = _open_version(path)
+            with version.ix.searcher() as searcher:
+                for text in old.ranks.recent(WARM_QUERIES):
+                    query = parse(text, version.decompounder)
+                    if query is not None:
+                        version.ranks.get(text, lambda q=query: rank(searcher, q))
+        except Exception:  # keep serving the old version; the next request tries again
+            log.exception("could not open the new index version %s", path.name)
+            with self._lock:
+                self._loading = None
+            return
+        with self._lock:
+            self._version = version
+            self._loading = None
+        log.info("now serving %s (opened in %.1f s)", path.name, time.perf_counter() - t0)
 
 
 def _state_key(req: SearchRequest) -> tuple[Any, ...]:

@@ -59,7 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     # the data folder the status page reports on: the index's parent unless configured
     app.config.setdefault("HOME_DIR", str(Path(app.config["INDEX_DIR"]).parent))
-    app.extensions["search"] = SearchService(app.config["INDEX_DIR"])
+    app.extensions["search"] = SearchService(
+        app.config["INDEX_DIR"], switch_in_background=bool(app.config.get("SWITCH_IN_BACKGROUND"))
+    )
     app.jinja_env.globals.update(t=t)
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}

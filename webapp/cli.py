@@ -82,7 +82,8 @@ def _serve(config: Config, host: str, port: int, threads: int) -> int:
 
     from webapp import create_app
 
-    app = create_app({"INDEX_DIR": str(config.index_root)})
+    # A long-running server keeps answering from the open version while a new one loads.
+    app = create_app({"INDEX_DIR": str(config.index_root), "SWITCH_IN_BACKGROUND": True})
     server = waitress.create_server(
         app,
         host=host,
