@@ -35,13 +35,13 @@ QUERIES: dict[str, SearchRequest] = {
     "deep page": SearchRequest(q="forskning", page=10, size=20),
 }
 BUDGET_COLD = {
-    "single word": 154_108,
-    "two words": 310_596,
+    "single word": 133_464,
+    "two words": 297_680,
     "phrase": 88_914,
-    "field": 12_803,
-    "compound": 107_646,
+    "field": 10_471,
+    "compound": 102_256,
     "browse": 54_302,
-    "deep page": 263_243,
+    "deep page": 237_625,
 }
 BUDGET_WARM = {
     "single word": 15_798,
