@@ -19,7 +19,7 @@ def _ms(x: float | None) -> str:
 def _ratio(ours: float, theirs: float | None) -> str:
     if not theirs:
         return "–"
-    return f"{ours / theirs:.1f}×"
+    return f"{ours / theirs:.2g}×"
 
 
 def markdown(r: dict[str, Any]) -> str:
@@ -70,15 +70,17 @@ def markdown(r: dict[str, Any]) -> str:
         "Each class holds several queries of the same kind; every query runs once per pass.",
         "*Cold* is each query's first run in a freshly opened version (its ranking is computed",
         "and cached); the other columns are repeated runs, as when a user clicks facets and",
-        "pages. Ratios are our p95 over the peer's p95 (below 1× we are faster).",
+        "pages. Ratios are our p95 over the peer's p95 (below 1× we are faster), for repeated",
+        "runs and for cold ones; the peers keep no result caches of their own (SQLite's page",
+        "cache and tantivy's mmap are warm after the first pass).",
         "",
     ]
     names = list(peers)
     head = "| Class | cold p50 | cold p95 | p50 | p95 | p99 |"
     rule = "|---|---:|---:|---:|---:|---:|"
     for name in names:
-        head += f" {name} p50 | {name} p95 | ours/{name} p95 |"
-        rule += "---:|---:|---:|"
+        head += f" {name} p50 | {name} p95 | ours/{name} | ours cold/{name} |"
+        rule += "---:|---:|---:|---:|"
     out += [head, rule]
     for cls, s in r["service"].items():
         c = s.get("cold", {})
@@ -88,8 +90,9 @@ def markdown(r: dict[str, Any]) -> str:
             p = peers[name]["latency"].get(cls)
             if p:
                 row += f" {_ms(p['p50'])} | {_ms(p['p95'])} | {_ratio(s['p95'], p['p95'])} |"
+                row += f" {_ratio(c.get('p95', 0), p['p95'])} |"
             else:
-                row += " – | – | – |"
+                row += " – | – | – | – |"
         out.append(row)
     if r.get("http"):
         out += [
@@ -116,6 +119,15 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def main() -> None:
+    """Render a saved results file again: ``python bench/report.py bench/RESULTS.json``."""
+    import json
+    import sys
+
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        print(markdown(json.load(fh)))
+
+
 def targets(r: dict[str, Any]) -> list[str]:
     """The issue's targets next to what this run measured."""
     rows = ["## Targets (issue 7, at 100,000 projects)", ""]
@@ -139,12 +151,18 @@ def targets(r: dict[str, Any]) -> list[str]:
             f"{_ms(broad['p95'])} vs {_ms(theirs)} ms",
             broad["p95"] < theirs,
         )
+        cold = broad["cold"]["p95"]
+        add("… for a query's first (cold) run", f"{_ms(cold)} vs {_ms(theirs)} ms", cold < theirs)
     if r.get("http_stats"):
         add(
             "Statistics p95 ≤ 150 ms (HTTP)",
             f"{_ms(r['http_stats']['p95_ms'])} ms",
             r["http_stats"]["p95_ms"] <= 150,
         )
+    stats = r["service"].get("stats year x funder")
+    if stats and stats.get("cold"):
+        cold = stats["cold"]["p95"]
+        add("… for a query's first (cold) run, in-process", f"{_ms(cold)} ms", cold <= 150)
     add(
         "Full build ≥ 600 projects/s",
         f"{r['build']['docs_per_s']:.0f}/s",
@@ -156,3 +174,7 @@ def targets(r: dict[str, Any]) -> list[str]:
         r["incremental"]["seconds"] < 10,
     )
     return rows
+
+
+if __name__ == "__main__":
+    main()

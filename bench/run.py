@@ -15,6 +15,7 @@ SQLite FTS5 and tantivy (``bench/peers.py``), and our latency as a ratio to each
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -207,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     res["machine"] = machine()
     res["commit"] = commit()
     args.out.write_text(report.markdown(res), encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(res, indent=1), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
