@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import jsonschema
 
 from harvesters.store import QuarantineEntry, RecordStore
+from tests.fakes.swecris_server import FakeSwecris
 from webapp import create_app
 from webapp.cli import main
 
@@ -69,6 +71,19 @@ def write_sources(home: Path, cris_url: str | None = None, sets: list[str] | Non
             lines.append(f"sets = {json.dumps(sets)}\n")
     lines.append('[sources.facilities]\nkind = "facility-list"\n')
     (home / "sources.toml").write_text("".join(lines), encoding="utf-8")
+
+
+@contextlib.contextmanager
+def swecris_source(
+    shared_data: Path, home: Path, monkeypatch: Any, http_env: dict[str, str]
+) -> Iterator[FakeSwecris]:
+    """A loopback SweCRIS replaying the recorded rows, configured as the home's source."""
+    with FakeSwecris(shared_data, token=TOKEN) as fake:
+        write_sources(home)
+        env = {**http_env, "SWECRIS_BASE_URL": fake.base_url, "SWECRIS_TOKEN": TOKEN}
+        for key, value in {**env, "SWECRIS_PAGE_SIZE": "100"}.items():
+            monkeypatch.setenv(key, value)
+        yield fake
 
 
 def fingerprint(home: Path) -> list[tuple[str, str, str, str, int]]:

@@ -25,7 +25,6 @@ from tests.fakes.oai_server import FakeOAI
 from tests.fakes.swecris_server import FakeSwecris
 from tests.robustness.harvest_support import (
     FAST_HTTP,
-    TOKEN,
     balanced,
     cli,
     fingerprint,
@@ -36,6 +35,7 @@ from tests.robustness.harvest_support import (
     shown,
     status_api,
     status_page,
+    swecris_source,
     write_sources,
 )
 
@@ -55,11 +55,7 @@ def cris(shared_data: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
 def swecris(
     shared_data: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FakeSwecris]:
-    with FakeSwecris(shared_data, token=TOKEN) as fake:
-        write_sources(home)
-        env = {**FAST_HTTP, "SWECRIS_BASE_URL": fake.base_url, "SWECRIS_TOKEN": TOKEN}
-        for key, value in {**env, "SWECRIS_PAGE_SIZE": "100"}.items():
-            monkeypatch.setenv(key, value)
+    with swecris_source(shared_data, home, monkeypatch, FAST_HTTP) as fake:
         yield fake
 
 

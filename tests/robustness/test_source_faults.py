@@ -19,12 +19,12 @@ import pytest
 from tests.fakes.oai_server import FakeOAI
 from tests.fakes.swecris_server import FakeSwecris
 from tests.robustness.harvest_support import (
-    TOKEN,
     balanced,
     cli,
     fingerprint,
     last_run,
     record,
+    swecris_source,
     write_sources,
 )
 
@@ -41,11 +41,7 @@ HTTP = {
 def swecris(
     shared_data: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FakeSwecris]:
-    with FakeSwecris(shared_data, token=TOKEN) as fake:
-        write_sources(home)
-        env = {**HTTP, "SWECRIS_BASE_URL": fake.base_url, "SWECRIS_TOKEN": TOKEN}
-        for key, value in {**env, "SWECRIS_PAGE_SIZE": "100"}.items():
-            monkeypatch.setenv(key, value)
+    with swecris_source(shared_data, home, monkeypatch, HTTP) as fake:
         yield fake
 
 
