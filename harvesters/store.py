@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (source, id)
 );
 CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
+CREATE INDEX IF NOT EXISTS records_kind ON records(kind, status);
 CREATE TABLE IF NOT EXISTS payloads (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     n INTEGER NOT NULL,

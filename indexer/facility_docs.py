@@ -57,6 +57,27 @@ class FacilityLinks:
         self.subjects.setdefault(facility, set()).update(paths)
 
     @classmethod
+    def from_plain(cls, records: Iterable[dict[str, Any]]) -> FacilityLinks:
+        """The same links from records as stored (canonical JSON, parsed), without building
+        record objects: the builder reads them for every incremental update."""
+        links = cls()
+        for r in records:
+            source, own = r["source"], uid_of(r["source"], r["source_id"])
+            if r.get("kind") == KIND_FACILITY:
+                for ref in r.get("used_by") or ():
+                    if ref.get("id"):
+                        links._link(own, uid_of(source, ref["id"]), set())
+                continue
+            paths = {
+                tuple((s.get(level) or {}).get("code") for level in ("level1", "level3", "level5"))
+                for s in r.get("subjects") or ()
+            }
+            for ref in r.get("facilities") or ():
+                if ref.get("id"):
+                    links._link(uid_of(source, ref["id"]), own, paths)  # type: ignore[arg-type]
+        return links
+
+    @classmethod
     def from_records(cls, records: Iterable[Project | Facility]) -> FacilityLinks:
         links = cls()
         for r in records:

@@ -68,8 +68,7 @@ def document(
 
 
 def links_from_store(store_path: Path) -> FacilityLinks:
-    records = (record_from_dict(raw.plain()) for raw in linked_records(store_path))
-    return FacilityLinks.from_records(r for r in records if isinstance(r, Project | Facility))
+    return FacilityLinks.from_plain(raw.plain() for raw in linked_records(store_path))
 
 
 def _count_shard(args: tuple[Path, int, int]) -> Counter[str]:

@@ -103,3 +103,20 @@ def test_project_uses_equipment_is_visible_on_both_pages(cris_home: Path) -> Non
     assert client.get("/facility/cris/Projects/112347").status_code == 404
     listing = client.get("/search?kind=facility").get_data(as_text=True)
     assert listing.count('href="/facility/cris/') == 2
+
+
+def test_links_from_stored_json_equal_links_from_records(cris_home: Path) -> None:
+    """The builder reads facility links from the stored JSON without building records; the
+    result must be what the record objects give."""
+    from harvesters.config import load_config
+    from harvesters.records import Facility, Project, record_from_dict
+    from harvesters.store_scan import linked_records
+    from indexer.facility_docs import FacilityLinks
+
+    store = load_config(home=cris_home, env={}).store_path
+    plain = [raw.plain() for raw in linked_records(store)]
+    records = [record_from_dict(p) for p in plain]
+    expected = FacilityLinks.from_records(r for r in records if isinstance(r, Project | Facility))
+    got = FacilityLinks.from_plain(plain)
+    assert expected.users and got.users == expected.users
+    assert got.subjects == expected.subjects
