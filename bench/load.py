@@ -22,13 +22,11 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
+if str(BENCH.parent) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(BENCH.parent))
 
-import corpus  # noqa: E402
-import http_load  # noqa: E402
-import mix  # noqa: E402
-from run import cli  # noqa: E402
+from bench import corpus, http_load, mix  # noqa: E402
+from bench.run import cli  # noqa: E402
 
 
 def publisher(home: Path, stop: threading.Event, every: float, log: list[dict[str, float]]) -> None:

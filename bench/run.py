@@ -30,22 +30,12 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
+if str(BENCH.parent) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(BENCH.parent))
 
-import corpus  # noqa: E402
-import http_load  # noqa: E402
-import mix  # noqa: E402
-import peers  # noqa: E402
-import report  # noqa: E402
-
+from bench import corpus, http_load, mix, peers, report  # noqa: E402
+from bench.peers import percentile  # noqa: E402
 from indexer.search import SearchService  # noqa: E402
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def summary(times: list[float]) -> dict[str, float]:

@@ -106,6 +106,14 @@ class TextPlan:
             cache[raw] = self.term_of(raw)
         return [cache[raw] for raw in raws]
 
+    def term(self, raw: str) -> str | None:
+        """One raw token's term (``None`` when stopped), through the cache."""
+        try:
+            return self.cache[raw]
+        except KeyError:
+            found = self.cache[raw] = self.term_of(raw)
+            return found
+
     def frequencies(self, text: str) -> Counter[str]:
         counts = Counter(self.terms(text))
         counts.pop(_STOPPED, None)

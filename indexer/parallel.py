@@ -150,8 +150,8 @@ def _child(
 
     try:
         conn.send(("ok", _work(target, shared, shard, tick, segment_docs)))
-    except BaseException:
-        conn.send(("error", traceback.format_exc()))
+    except BaseException as exc:  # the cause for the user, the traceback for the log
+        conn.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
         conn.close()
 
@@ -222,5 +222,7 @@ def _run_workers(
             proc.join()
     errors = [r[1] for r in results if r[0] != "ok"]
     if errors:
-        raise BuildFailed("an index worker failed:\n" + errors[0])
+        cause, trace = errors[0]
+        log.debug("index worker traceback:\n%s", trace)
+        raise BuildFailed(f"an index worker failed: {cause}")
     return [r[1] for r in results]

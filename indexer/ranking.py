@@ -15,7 +15,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Matched documents all cached rankings may hold together (about 45 bytes each).
@@ -120,3 +120,20 @@ class Lru:
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
         return value
+
+
+#: Bounds of the per-version LRUs (entries).
+RECORD_CACHE = 4_000  # parsed records of recent hits (~20 KB each)
+SNIPPET_CACHE = 20_000
+SELECTION_CACHE = 500  # facet counts, statistics tables
+
+
+@dataclass
+class VersionCaches:
+    """What one index version remembers between requests; dropped by replacing it whole."""
+
+    ranks: RankCache = field(default_factory=RankCache)  # query text -> Ranked
+    records: Lru = field(default_factory=lambda: Lru(RECORD_CACHE))  # docnum -> Record
+    snippets: Lru = field(default_factory=lambda: Lru(SNIPPET_CACHE))  # (query, doc) -> html
+    facets: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> facets
+    stats: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> table

@@ -29,7 +29,7 @@ from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWit
 from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
 from indexer.query import parse, plain_words
-from indexer.ranking import Lru, RankCache, Ranked, rank
+from indexer.ranking import Ranked, VersionCaches, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
@@ -47,9 +47,6 @@ SORT_FIELDS = {
 EXPORT_CAP = 50_000
 SIMILAR_FIELD = "text_exact"
 SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
-RECORD_CACHE = 4_000  # parsed records of recent hits, per version (~20 KB each)
-SNIPPET_CACHE = 20_000
-FACET_CACHE = 500
 WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
@@ -65,11 +62,7 @@ class _Version:
     decompounder: Decompounder | None
     withdrawn: frozenset[str]
     snippets: Snippets
-    ranks: RankCache = field(default_factory=RankCache)
-    records: Lru = field(default_factory=lambda: Lru(RECORD_CACHE))  # docnum -> Record
-    cut: Lru = field(default_factory=lambda: Lru(SNIPPET_CACHE))  # (query, docnum) -> snippet
-    facet_cache: Lru = field(default_factory=lambda: Lru(FACET_CACHE))  # request -> facets
-    stats_cache: Lru = field(default_factory=lambda: Lru(FACET_CACHE))  # request -> table
+    caches: VersionCaches = field(default_factory=VersionCaches)
 
     @property
     def name(self) -> str:
@@ -113,7 +106,7 @@ class SearchService:
         facets: list[Any] = []
         if req.with_facets:  # the same selection again (another page, back): counted once
             key = _state_key(req)
-            facets = m.version.facet_cache.get(
+            facets = m.version.caches.facets.get(
                 key, lambda: m.version.table.facets(m.per_facet, req, m.version.labels)
             )
         did_you_mean = self._did_you_mean(m, len(m.final)) if req.q.strip() else None
@@ -136,7 +129,7 @@ class SearchService:
         req = replace(request, page=1, size=1, with_facets=False).validated()
         dims = check_dimensions(tuple(by))
         m = self._match(req)
-        table: StatsTable = m.version.stats_cache.get(
+        table: StatsTable = m.version.caches.stats.get(
             (_state_key(req), dims),
             lambda: statistics(
                 m.version.table,
@@ -192,7 +185,7 @@ class SearchService:
         related = {uid_of(source, t) for t in getattr(p, "twins", ())}
         table = version.table
         same_kind = table.projects if docnum in table.projects else table.live - table.projects
-        maker = HitMaker(version.table, lang, today_int(), version.records)
+        maker = HitMaker(version.table, lang, today_int(), version.caches.records)
         out: list[Hit] = []
         for hit in searcher.more_like(
             docnum,
@@ -212,12 +205,7 @@ class SearchService:
     def drop_caches(self) -> None:
         """Forget every cached ranking, record, snippet and facet count of the version being
         served (benchmarks measure cold queries this way; the index itself stays open)."""
-        version = self._current()
-        version.ranks = RankCache()
-        version.records = Lru(RECORD_CACHE)
-        version.cut = Lru(SNIPPET_CACHE)
-        version.facet_cache = Lru(FACET_CACHE)
-        version.stats_cache = Lru(FACET_CACHE)
+        self._current().caches = VersionCaches()
 
     def info(self) -> dict[str, Any]:
         """The version being served: name, build time, document counts."""
@@ -232,7 +220,7 @@ class SearchService:
         query = parse(req.q, version.decompounder) if req.q.strip() else None
         ranked = None
         if query is not None:
-            ranked = version.ranks.get(req.q.strip(), lambda: rank(searcher, query))
+            ranked = version.caches.ranks.get(req.q.strip(), lambda: rank(searcher, query))
         base = version.table.base(None if ranked is None else ranked.docs, req)
         final, per_facet = version.table.apply(base, req)
         return _Match(version, searcher, query, req, final, per_facet, base, ranked)
@@ -254,7 +242,7 @@ class SearchService:
     def _page(self, m: _Match) -> list[Hit]:
         """The page's hits, highlighted against the query's terms (one search, not two)."""
         req = m.request
-        maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.records)
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.caches.records)
         wanted = self._ordered(m, limit=req.page * req.size)[(req.page - 1) * req.size :]
         if m.query is None or not wanted:
             return [maker.from_docnum(m.searcher, d) for d in wanted]
@@ -265,7 +253,9 @@ class SearchService:
             terms.setdefault(fname, set()).add(value)
         v, key = m.version, (req.q.strip(), req.lang)
         return [
-            maker.highlighted(m.searcher, d, terms, m.scores.get(d), v.snippets, v.cut, key)
+            maker.highlighted(
+                m.searcher, d, terms, m.scores.get(d), v.snippets, v.caches.snippets, key
+            )
             for d in wanted
         ]
 
@@ -337,10 +327,10 @@ class SearchService:
         try:
             version = _open_version(path)
             with version.ix.searcher() as searcher:
-                for text in old.ranks.recent(WARM_QUERIES):
+                for text in old.caches.ranks.recent(WARM_QUERIES):
                     query = parse(text, version.decompounder)
                     if query is not None:
-                        version.ranks.get(text, lambda q=query: rank(searcher, q))
+                        version.caches.ranks.get(text, lambda q=query: rank(searcher, q))
         except Exception:  # keep serving the old version; the next request tries again
             log.exception("could not open the new index version %s", path.name)
             with self._lock:

@@ -46,9 +46,7 @@ class Snippets:
         hits: set[str] = set()
         for raw in set(pattern.findall(text)):  # each distinct token looked up once
             for plan, terms in checks:
-                term = plan.cache.get(raw, _MISSING)
-                if term is _MISSING:
-                    term = plan.cache[raw] = plan.term_of(raw)
+                term = plan.term(raw)
                 if term is not None and term in terms:
                     hits.add(raw)
                     break
@@ -97,9 +95,6 @@ class Snippets:
         return " … ".join(
             _render(text, tokens, b, e) for _, b, e in sorted(best, key=lambda f: f[1])
         )
-
-
-_MISSING = object()
 
 
 def _render(text: str, tokens: list[tuple[int, int, bool]], begin: int, end: int) -> str:

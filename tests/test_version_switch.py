@@ -33,7 +33,7 @@ def test_new_versions_are_opened_and_warmed_in_the_background(
         assert time.monotonic() < deadline, "the new version was never switched to"
         time.sleep(0.05)
     new = service._current()
-    assert set(new.ranks.recent(10)) >= {"vatten", "klimat energi"}  # ranked before serving
+    assert set(new.caches.ranks.recent(10)) >= {"vatten", "klimat energi"}  # ranked before serving
     result = service.search(SearchRequest(q="vatten"))
     assert result.index_version != first.index_version
     assert result.total == first.total
