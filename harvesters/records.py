@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from types import UnionType
@@ -298,24 +299,43 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _build(tp: Any, value: Any) -> Any:
     """Rebuild a value of type ``tp`` from its plain form (dicts, lists, scalars)."""
-    if value is None:
-        return None
+    return _builder(tp)(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@cache
+def _builder(tp: Any) -> Callable[[Any], Any]:
+    """A function that rebuilds values of type ``tp``, made once per type: the type hints are
+    read here, not for every value (a full index build rebuilds every stored record)."""
     origin = get_origin(tp)
     if origin in (Union, UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
-        return _build(args[0], value) if len(args) == 1 else value
+        return _builder(args[0]) if len(args) == 1 else _same
     if origin is tuple:
-        (item, *_rest) = get_args(tp)
-        return tuple(_build(item, v) for v in value)
+        item = _builder(get_args(tp)[0])
+        return lambda value: None if value is None else tuple(map(item, value))
     if is_dataclass(tp) and isinstance(tp, type):
-        hints = _hints(tp)
-        kwargs = {
-            f.name: _build(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value
-        }
-        for f in fields(tp):  # a missing or null nested Text stays an empty Text
-            if kwargs.get(f.name) is None and hints[f.name] is Text:
-                kwargs[f.name] = Text()
+        return _dataclass_builder(tp)
+    if tp is str:
+        return lambda value: value if value is None or isinstance(value, str) else str(value)
+    return _same
+
+
+def _dataclass_builder(tp: type) -> Callable[[Any], Any]:
+    hints = _hints(tp)
+    parts = [(f.name, _builder(hints[f.name])) for f in fields(tp)]
+    texts = [f.name for f in fields(tp) if hints[f.name] is Text]
+
+    def build(value: Any) -> Any:
+        if value is None:
+            return None
+        kwargs = {name: part(value[name]) for name, part in parts if name in value}
+        for name in texts:  # a missing or null nested Text stays an empty Text
+            if kwargs.get(name) is None:
+                kwargs[name] = Text()
         return tp(**kwargs)
-    if tp is str and not isinstance(value, str):
-        return str(value)
-    return value
+
+    return build

@@ -59,9 +59,11 @@ from typing import Any
 # One token: a letter or digit, then letters, digits, combining marks (so NFD text such as
 # "fa\u030agel" stays one token until NFC composes it) and soft hyphens (dropped later).
 # No underscore, no intra-word punctuation: "covid-19" gives "covid", "19".
-WORD_PATTERN = (
-    r"[^\W_](?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u00ad])*"
-)
+# Written as runs of word characters separated by runs of marks, with possessive quantifiers
+# (the two classes are disjoint, so nothing needs backtracking): the same tokens as the plain
+# ``[^\W_](?:[^\W_]|<marks>)*``, found in about half the time (tests/test_analysis.py).
+_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u00ad]"
+WORD_PATTERN = rf"[^\W_]++(?:{_MARKS}++[^\W_]*+)*+"
 WORD_RE = re.compile(WORD_PATTERN)
 
 FORMAT_VERSION = 1

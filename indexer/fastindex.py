@@ -34,12 +34,13 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.formats import Frequency, Positions
-from whoosh.system import pack_uint, pack_ushort
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import NfcFilter
 from indexer.decompound import normalise_token
+from indexer.postings import write_term
 
 log = logging.getLogger("research_index.index")
 
@@ -102,9 +103,12 @@ class TextPlan:
         """Every token's term, ``None`` for a stopped one, in text order."""
         raws = self.pattern.findall(text)
         cache = self.cache
-        for raw in set(raws).difference(cache):
-            cache[raw] = self.term_of(raw)
-        return [cache[raw] for raw in raws]
+        try:
+            return list(map(cache.__getitem__, raws))
+        except KeyError:  # a word this field has not met yet: analyse each new one once
+            for raw in set(raws).difference(cache):
+                cache[raw] = self.term_of(raw)
+            return list(map(cache.__getitem__, raws))
 
     def term(self, raw: str) -> str | None:
         """One raw token's term (``None`` when stopped), through the cache."""
@@ -151,45 +155,6 @@ class _Postings:
 #: postings file (Whoosh's inlining: its writer never uses it, its readers do). Most terms
 #: of a corpus occur in one or two documents, so this saves a block per rare term.
 INLINE_LIMIT = 4
-
-
-def _write_term(
-    fw: Any,
-    tbytes: bytes,
-    docs: Any,
-    weights: list[float],
-    values: list[bytes],
-    length: Callable[[int], int],
-    inline: bool = False,
-) -> None:
-    """One term's postings, a block at a time, as ``W3PostingsWriter.add_posting`` would
-    buffer them one by one (same block contents and statistics; empty values are left out
-    as it leaves them out); ``finish_term`` then inlines a short list or writes the last
-    block. Tested against Whoosh's own writer in tests/test_fastindex.py."""
-    fw.start_term(tbytes)
-    pw = fw._postwriter
-    limit = pw._blocklimit
-    for start in range(0, len(docs), limit):
-        if start:
-            pw._write_block()
-            pw._new_block()
-        ids = docs[start : start + limit]
-        ws = weights[start : start + limit]
-        lengths = [n for n in map(length, ids) if n]
-        pw._ids = array("I", ids)
-        pw._weights = array("f", ws)
-        pw._values = [v for v in values[start : start + limit] if v]
-        pw._maxweight = max(0, *ws) if ws else 0
-        pw._minlength = min(lengths) if lengths else None
-        pw._maxlength = max(lengths) if lengths else 0
-    if inline and len(docs) <= INLINE_LIMIT:
-        terminfo = pw._terminfo  # what finish_term does, with the postings inlined
-        terminfo.add_block(pw)
-        terminfo.set_inlined(pw._ids, pw._weights, pw._values)
-        pw._terminfo = None
-        fw._tindex.add(pack_ushort(fw._fieldid) + fw._btext, terminfo.to_bytes())
-        return
-    fw.finish_term()
 
 
 def quantised(length: int) -> int:
@@ -297,12 +262,12 @@ class SegmentBuilder:
             lengths[docnum] = q
         return length if field.scorable else 0
 
-    def _length_of(self, name: str) -> Callable[[int], int]:
+    def _lengths_of(self, name: str) -> array[int] | None:
+        """The field's length per docnum of this segment (0 where absent), or None."""
         lengths = self.lengths.get(name)
-        if lengths is None:
-            return lambda docnum: 0
-        size = len(lengths)
-        return lambda docnum: lengths[docnum] if docnum < size else 0
+        if lengths is not None and len(lengths) < self.writer.docnum:
+            lengths.extend([0] * (self.writer.docnum - len(lengths)))
+        return lengths
 
     def finish(self) -> Any:
         """Write the postings and close the segment; returns Whoosh's segment object."""
@@ -311,7 +276,7 @@ class SegmentBuilder:
         fw = writer.fieldwriter
         for name in sorted(set(self.postings) | set(self.generic)):
             fw.start_field(name, self.schema[name])
-            length = self._length_of(name)
+            length = self._lengths_of(name)
             if name in self.postings:
                 self._write_text(fw, self.postings.pop(name), length)
             else:
@@ -323,7 +288,7 @@ class SegmentBuilder:
         return writer.get_segment()
 
     @staticmethod
-    def _write_text(fw: Any, store: _Postings, length: Callable[[int], int]) -> None:
+    def _write_text(fw: Any, store: _Postings, lengths: array[int] | None) -> None:
         pairs, values = store.pairs, store.values
         for term in sorted(pairs):
             packed = pairs.pop(term)
@@ -331,15 +296,15 @@ class SegmentBuilder:
             freqs = [k & 0xFFFFFFFF for k in packed]
             vals = values.pop(term, None) or [pack_uint(f) for f in freqs]
             weights = [float(f) for f in freqs]
-            _write_term(fw, term.encode("utf-8"), docs, weights, vals, length, inline=True)
+            write_term(fw, term.encode("utf-8"), docs, weights, vals, lengths, INLINE_LIMIT)
 
     @staticmethod
     def _write_generic(
-        fw: Any, table: dict[bytes, list[tuple[int, float, bytes]]], length: Callable[[int], int]
+        fw: Any, table: dict[bytes, list[tuple[int, float, bytes]]], lengths: array[int] | None
     ) -> None:
         for tbytes in sorted(table):
             docs, weights, vals = zip(*table[tbytes], strict=True)
-            _write_term(fw, tbytes, docs, list(weights), list(vals), length)
+            write_term(fw, tbytes, docs, list(weights), vals, lengths)
 
     def commit(self, others: Iterable[Any] = ()) -> None:
         """Finish this segment and publish it, with ``others`` (workers' segments), in the

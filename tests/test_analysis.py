@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import pickle
+import random
+import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,7 @@ from indexer.analysis import (
 )
 from indexer.decompound import (
     NON_PARTS,
+    WORD_RE,
     Decompounder,
     expand_compounds,
     split_query_word,
@@ -178,6 +181,20 @@ def test_decompound_tokeniser_matches_the_analyzer(swedish_texts: list[str]) -> 
     analyzer = exact_analyzer()
     for text in swedish_texts[:300]:
         assert tokenise(text) == terms(analyzer, text)
+
+
+def test_word_pattern_finds_the_tokens_of_its_plain_definition(swedish_texts: list[str]) -> None:
+    """WORD_PATTERN is written for speed (runs, possessive quantifiers); it must find exactly
+    what the plain definition finds: a word character, then word characters or marks."""
+    marks = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u00ad"
+    plain = re.compile(rf"[^\W_](?:[^\W_]|[{marks}])*")
+    for text in swedish_texts:
+        assert WORD_RE.findall(text) == plain.findall(text)
+    rng = random.Random(5)
+    alphabet = "ab1é_ -.\u0301\u00ad\u200b\u1ab0\u20d0\ufe20ß٣"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert WORD_RE.findall(text) == plain.findall(text), repr(text)
 
 
 # --- pickling (Whoosh stores the schema, analyzers included, in the index) -----------------
