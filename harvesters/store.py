@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_seq ON records(seq);
 CREATE INDEX IF NOT EXISTS records_kind ON records(kind, status);
+-- Counts per source and status (every build checks them) without reading the records.
+CREATE INDEX IF NOT EXISTS records_source_status ON records(source, status, kind);
 CREATE TABLE IF NOT EXISTS payloads (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     n INTEGER NOT NULL,

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from harvesters.config import Config
@@ -40,8 +39,17 @@ from indexer.decompound import Decompounder
 from indexer.documents import Labels, uid_of
 from indexer.errors import BuildFailed, IndexShrinkRefused
 from indexer.fastindex import SegmentBuilder
-from indexer.parallel import Shared, document, full_build, links_from_store
+from indexer.parallel import (
+    Shared,
+    add_in_workers,
+    document,
+    full_build,
+    links_from_store,
+    merge_labels,
+    no_cyclic_gc,
+)
 from indexer.schema import SCHEMA_VERSION
+from indexer.storage import open_index
 from indexer.versions import MANIFEST, IndexLocation, Version, write_manifest
 
 log = logging.getLogger("research_index.index")
@@ -148,7 +156,9 @@ def _build(
     target = location.new_version_dir()
     try:
         if current and same_schema and not full and not _needs_full(current.path):
-            report = _incremental(config, store, current.path, target, current.manifest, quiet)
+            report = _incremental(
+                config, store, current.path, target, current.manifest, quiet, procs
+            )
         else:
             report = _full(config, target, expected, quiet, procs)
         report.store_seq = seq
@@ -192,6 +202,10 @@ def _build(
 
 INDEXED_KINDS = (KIND_PROJECT, KIND_FACILITY)
 
+#: Changed records per process below which an incremental build stays in one process (each
+#: process adds a segment, and starting one costs more than indexing a few hundred records).
+PARALLEL_MIN_DOCS = 250
+
 
 def _count(store: RecordStore) -> int:
     return sum(store.count(kind=k) for k in INDEXED_KINDS)
@@ -209,7 +223,7 @@ def _full(config: Config, target: Path, total: int, quiet: bool, procs: int) -> 
 def _needs_full(base: Path) -> bool:
     """An incremental build adds a segment; past ``MAX_SEGMENTS`` a full one starts afresh
     (searching many small segments costs more than rebuilding)."""
-    ix = whoosh_index.open_dir(base)
+    ix = open_index(base)
     try:
         segments = len(ix._segments())
     finally:
@@ -233,9 +247,12 @@ def _incremental(
     target: Path,
     manifest: dict[str, Any],
     quiet: bool,
+    procs: int = 1,
 ) -> BuildReport:
     """Apply records changed since the base version; facilities are re-derived every time
-    (their users and subjects follow the projects), which costs little: they are few."""
+    (their users and subjects follow the projects), which costs little: they are few. With
+    ``procs`` > 1 and at least ``PARALLEL_MIN_DOCS`` changed records per process, forked
+    processes index them (one new segment each) while this one holds the write lock."""
     for item in base.iterdir():
         if item.is_file() and item.name != MANIFEST and not item.name.endswith("_LOCK"):
             if item.name.endswith((".json", ".toc")):
@@ -249,7 +266,7 @@ def _incremental(
         Decompounder.load(target / COMPOUNDS_FILE),
     )
     labels = _load_labels(target)
-    ix = whoosh_index.open_dir(target)
+    ix = open_index(target)
     report = BuildReport("incremental", None, False, 0)
     since = int(manifest.get("store_seq", 0))
     changed = list(scan(config.store_path, INDEXED_KINDS, since_seq=since, include_withdrawn=True))
@@ -257,20 +274,30 @@ def _incremental(
     changed += [
         r for r in scan(config.store_path, (KIND_FACILITY,)) if (r.source, r.id) not in seen
     ]
+    active = [r for r in changed if r.status == "active"]
+    procs = max(1, min(procs, os.cpu_count() or 1, len(active) // PARALLEL_MIN_DOCS))
     builder = SegmentBuilder(ix)
     try:
         with Progress("index (incremental)", total=len(changed), quiet=quiet) as progress:
-            for raw in changed:
-                progress.advance()
+            for raw in changed:  # first every old copy goes: changed, withdrawn or deleted
                 deleted = builder.writer.delete_by_term("uid", uid_of(raw.source, raw.id))
                 if raw.status != "active":
                     report.deleted += deleted
-                    continue
-                record = record_from_dict(raw.plain())
-                builder.add(document(record, shared, labels, raw.data))
-                report.updated += bool(deleted)
-                report.added += not deleted
-        builder.commit()
+                    progress.advance()
+                else:
+                    report.updated += bool(deleted)
+                    report.added += not deleted
+            if procs > 1:
+                segments, label_data = add_in_workers(target, shared, active, procs, progress)
+                merge_labels(labels, label_data)
+                builder.commit(others=segments)
+            else:
+                with no_cyclic_gc():
+                    for raw in active:
+                        record = record_from_dict(raw.plain())
+                        builder.add(document(record, shared, labels, raw.data))
+                        progress.advance()
+                builder.commit()
     except BaseException:
         builder.cancel()
         raise
@@ -283,7 +310,7 @@ def _incremental(
 def validate(path: Path, expected: int) -> None:
     """Open the new version as a reader would and check it before it is published."""
     try:
-        ix = whoosh_index.open_dir(path)
+        ix = open_index(path)
     except Exception as exc:  # whoosh raises plain Exceptions for damaged indexes
         raise BuildFailed(f"the new index in {path} does not open: {exc}") from exc
     try:

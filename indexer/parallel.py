@@ -1,4 +1,5 @@
-"""Full builds on every core: shards of the store, one segment writer per process.
+"""Builds on every core: shards of the store (or of a list of changed records), one segment
+writer per process.
 
 Owns the full build's work plan. The parent reads what every document needs from the whole
 store (the facility links and the Swedish vocabulary for decompounding) with cheap raw scans,
@@ -8,7 +9,8 @@ with :class:`indexer.fastindex.SegmentBuilder` into segments of its own (a new s
 ``segment_docs`` documents bounds memory on very large builds). The parent waits, draws the
 progress bar from a shared counter, merges the workers' facet labels in worker order and
 writes the table of contents naming every segment. A worker's failure fails the build with
-that worker's traceback; nothing is published (the caller removes the directory).
+that worker's traceback; nothing is published (the caller removes the directory). An
+incremental build with enough changed records hands them to ``add_in_workers`` the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +32,14 @@ from whoosh import index as whoosh_index
 
 from harvesters.progress import Progress
 from harvesters.records import Facility, Project, Record, record_from_dict
-from harvesters.store_scan import linked_records, scan, swedish_texts
+from harvesters.store_scan import RawRecord, linked_records, scan, swedish_texts
 from indexer.decompound import Decompounder, raw_token_counts
 from indexer.documents import Labels, to_document
 from indexer.errors import BuildFailed
 from indexer.facility_docs import FacilityLinks, facility_document
 from indexer.fastindex import SegmentBuilder
 from indexer.schema import build_schema
+from indexer.storage import open_index
 
 log = logging.getLogger("research_index.index")
 
@@ -93,25 +97,41 @@ def prepare(store_path: Path, kinds: tuple[str, ...], procs: int = 1) -> Shared:
     return Shared(store_path, kinds, links, decompounder)
 
 
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Indexing keeps millions of small objects alive until a segment is written, and none of
+    them forms a cycle: the cyclic collector would only walk them again and again (a third
+    of the time), so it is off while documents are added."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def _work(
     target: Path,
     shared: Shared,
     shard: tuple[int, int],
     tick: Callable[[int], None],
     segment_docs: int,
+    items: Sequence[RawRecord] | None = None,
 ) -> tuple[list[Any], dict[str, Any], int]:
-    """Index one shard; returns (segments, labels, documents). ``tick(n)`` reports progress."""
-    ix = whoosh_index.open_dir(target)
+    """Index one shard of the store, or of ``items`` when given; returns (segments, labels,
+    documents). ``tick(n)`` reports progress."""
+    ix = open_index(target)
     labels = Labels()
     segments: list[Any] = []
-    # Millions of small objects live until the segment is written, and none of them forms a
-    # cycle: the cyclic collector would only walk them again and again (a third of the time).
-    gc_was_on = gc.isenabled()
-    gc.disable()
+    if items is None:
+        source: Iterable[RawRecord] = scan(shared.store_path, shared.kinds, shard=shard)
+    else:
+        source = items[shard[0] :: shard[1]]
     builder = SegmentBuilder(ix, lock=False)
     added = pending = 0
     try:
-        for raw in scan(shared.store_path, shared.kinds, shard=shard):
+        for raw in source:
             record = record_from_dict(raw.plain())
             builder.add(document(record, shared, labels, raw.data))
             added += 1
@@ -129,9 +149,6 @@ def _work(
     except BaseException:
         builder.discard_worker()
         raise
-    finally:
-        if gc_was_on:
-            gc.enable()
     tick(pending)
     return segments, labels.data, added
 
@@ -143,17 +160,29 @@ def _child(
     counter: Any,
     segment_docs: int,
     conn: Any,
+    items: Sequence[RawRecord] | None,
+    parent: int,
 ) -> None:
     def tick(n: int) -> None:
+        check_parent(parent)
         with counter.get_lock():
             counter.value += n
 
     try:
-        conn.send(("ok", _work(target, shared, shard, tick, segment_docs)))
+        with no_cyclic_gc():
+            result = _work(target, shared, shard, tick, segment_docs, items)
+        conn.send(("ok", result))
     except BaseException as exc:  # the cause for the user, the traceback for the log
         conn.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
         conn.close()
+
+
+def check_parent(parent: int) -> None:
+    """Stop a worker whose parent build is gone (killed, say): it would index for nothing and,
+    holding a copy of the parent's lock file descriptor, keep the next build out."""
+    if os.getppid() != parent:
+        raise BuildFailed(f"the build process {parent} is gone; this worker stops")
 
 
 def full_build(
@@ -173,22 +202,44 @@ def full_build(
     results: list[tuple[list[Any], dict[str, Any], int]] = []
     with Progress("index", total=total, quiet=quiet) as progress:
         if procs == 1:
-            results.append(_work(target, shared, (0, 1), progress.advance, segment_docs))
+            with no_cyclic_gc():
+                results.append(_work(target, shared, (0, 1), progress.advance, segment_docs))
         else:
             results = _run_workers(target, shared, procs, segment_docs, progress)
     labels = Labels()
-    for _, data, _ in results:
-        for facet, values in data.items():
-            for value, label in values.items():
-                labels.add_plain(facet, value, label)
+    merge_labels(labels, results)
     builder = SegmentBuilder(ix, lock=True)
     builder.commit(others=[seg for segs, _, _ in results for seg in segs])
     ix.close()
     return sum(n for _, _, n in results), labels, shared
 
 
+def add_in_workers(
+    target: Path, shared: Shared, items: Sequence[RawRecord], procs: int, progress: Progress
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Index ``items`` (stored records) in ``procs`` forked processes, each writing one segment
+    of the index in ``target``, whose write lock the caller holds; returns the segments, for
+    the caller's commit, and each process's facet labels."""
+    results = _run_workers(target, shared, procs, SEGMENT_DOCS, progress, items)
+    return [seg for segs, _, _ in results for seg in segs], [data for _, data, _ in results]
+
+
+def merge_labels(labels: Labels, results: Iterable[Any]) -> None:
+    """Add workers' facet labels (``(segments, labels, count)`` results or label dicts)."""
+    for result in results:
+        data = result[1] if isinstance(result, tuple) else result
+        for facet, values in data.items():
+            for value, label in values.items():
+                labels.add_plain(facet, value, label)
+
+
 def _run_workers(
-    target: Path, shared: Shared, procs: int, segment_docs: int, progress: Progress
+    target: Path,
+    shared: Shared,
+    procs: int,
+    segment_docs: int,
+    progress: Progress,
+    items: Sequence[RawRecord] | None = None,
 ) -> list[tuple[list[Any], dict[str, Any], int]]:
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
@@ -197,7 +248,7 @@ def _run_workers(
         recv, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(
             target=_child,
-            args=(target, shared, (k, procs), counter, segment_docs, send),
+            args=(target, shared, (k, procs), counter, segment_docs, send, items, os.getpid()),
             name=f"index-worker-{k}",
         )
         proc.start()

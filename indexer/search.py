@@ -19,8 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
 from harvesters.records import Record, record_from_dict
 from indexer.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
 from indexer.decompound import Decompounder
@@ -34,6 +32,7 @@ from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
 from indexer.stats import statistics
+from indexer.storage import open_index
 from indexer.versions import IndexLocation, read_manifest
 
 SORT_FIELDS = {
@@ -358,7 +357,7 @@ def _state_key(req: SearchRequest) -> tuple[Any, ...]:
 
 
 def _open_version(path: Path) -> _Version:
-    ix = whoosh_index.open_dir(path)
+    ix = open_index(path)
     with ix.reader() as reader:
         table = DocTable.load(reader)
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))

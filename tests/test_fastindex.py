@@ -143,3 +143,36 @@ def test_tiny_parallel_builds_never_trip_over_each_other(tmp_path: Path, shared_
         home = tmp_path / f"tiny{n}"
         assert main(["--home", str(home), "import", "swecris", str(source), "--quiet"]) == 0
         assert main(["--home", str(home), "index", "--procs", "2", "--quiet"]) == 0
+
+
+def test_a_worker_stops_when_its_parent_build_is_gone(tmp_path: Path, shared_data: Path) -> None:
+    """A worker checks at every progress tick that the build that forked it still runs; an
+    orphan (parent killed) stops instead of indexing on while holding the lock's descriptor."""
+    import multiprocessing
+    import os
+
+    from whoosh import index as whoosh_index
+
+    from harvesters.store_scan import scan
+    from indexer import parallel
+
+    source = shared_data / "swecris" / "scp_search_response_scb40107.json"
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "import", "swecris", str(source), "--quiet"]) == 0
+    store_path = load_config(home=home, env={}).store_path
+    kinds = ("project", "facility")
+    shared = parallel.prepare(store_path, kinds)
+    target = tmp_path / "target"
+    target.mkdir()
+    whoosh_index.create_in(target, build_schema()).close()
+    items = list(scan(store_path, kinds))
+    assert items
+    counter = multiprocessing.Value("q", 0)
+    outcomes = {}
+    for name, parent in (("alive", os.getppid()), ("gone", os.getpid())):
+        recv, send = multiprocessing.Pipe(duplex=False)
+        parallel._child(target, shared, (0, 1), counter, 1000, send, items, parent)
+        outcomes[name] = recv.recv()
+    assert outcomes["alive"][0] == "ok"
+    status, (cause, _trace) = outcomes["gone"]
+    assert status == "error" and "is gone" in cause

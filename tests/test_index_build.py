@@ -12,10 +12,12 @@ import pytest
 
 from harvesters.config import Config
 from harvesters.run import data_lock
+from indexer import build as build_module
 from indexer.build import build_index, validate
 from indexer.errors import BuildFailed, RecordNotFound, RecordWithdrawn
 from indexer.request import SearchRequest
 from indexer.search import SearchService
+from indexer.storage import open_index
 from indexer.versions import MANIFEST, IndexLocation
 from webapp.cli import main
 
@@ -65,19 +67,40 @@ def test_full_build_publishes_a_validated_version(config: Config, tmp_path: Path
     assert loc.current_path() == current.path
 
 
-def test_incremental_build_applies_changes_and_withdrawals(config: Config, tmp_path: Path) -> None:
+def _segments(path: Path) -> int:
+    ix = open_index(path)
+    try:
+        return len(ix._segments())
+    finally:
+        ix.close()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_incremental_build_applies_changes_and_withdrawals(
+    config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int
+) -> None:
+    """With ``procs`` 2 (and a low threshold) the changed records are indexed by two forked
+    processes, one new segment each; the result must be the same as in one process."""
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_DOCS", 1)
     rows = [_row(i) for i in range(20)]
     _load(config, tmp_path, rows, "--complete")
     first = build_index(config, quiet=True, procs=1)
+    base_segments = _segments(IndexLocation(config.index_root).current_path())
     service = SearchService(config.index_root)
     assert service.search(SearchRequest(q="fjällräv")).total == 0
     rows[3] = _row(3, title="Arctic fox population study", projectTitleSv="Fjällräv i fjällen")
-    rows.append(_row(99))
+    new_funder = {"fundingOrganisationId": "202100-9999", "fundingOrganisationNameEn": "Fox Fund"}
+    rows.append(_row(99, **new_funder))
     _load(config, tmp_path, rows[:1] + rows[2:], "--complete")  # drops row 1: withdrawn
-    second = build_index(config, quiet=True, procs=1)
+    second = build_index(config, quiet=True, procs=procs)
     assert second.mode == "incremental"
     assert (second.added, second.updated, second.deleted) == (1, 1, 1)
     assert second.version != first.version
+    assert _segments(IndexLocation(config.index_root).current_path()) == base_segments + procs
+    funders = next(
+        f for f in service.search(SearchRequest(q="glaciers")).facets if f.name == "funder"
+    )
+    assert "Fox Fund" in {v.label for v in funders.values}  # a worker's labels are merged
     assert service.search(SearchRequest(q="fjällräv")).total == 1
     assert service.search(SearchRequest(q="glaciers")).total == 20  # 19 kept + 1 new
     with pytest.raises(RecordWithdrawn):
