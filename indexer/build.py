@@ -39,6 +39,7 @@ from indexer.decompound import Decompounder
 from indexer.documents import Labels, uid_of
 from indexer.errors import BuildFailed, IndexShrinkRefused
 from indexer.fastindex import SegmentBuilder
+from indexer.nogc import no_cyclic_gc
 from indexer.parallel import (
     Shared,
     add_in_workers,
@@ -46,7 +47,6 @@ from indexer.parallel import (
     full_build,
     links_from_store,
     merge_labels,
-    no_cyclic_gc,
 )
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import open_index

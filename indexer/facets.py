@@ -40,6 +40,8 @@ class DocTable:
     by_value: dict[str, dict[str, frozenset[int]]]
     _status_cache: dict[int, dict[str, frozenset[int]]] = field(default_factory=dict)
     _orders: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
+    #: What other modules derive from the table once per version (statistics groups).
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, reader: Any) -> DocTable:

@@ -15,15 +15,13 @@ incremental build with enough changed records hands them to ``add_in_workers`` t
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from indexer.documents import Labels, to_document
 from indexer.errors import BuildFailed
 from indexer.facility_docs import FacilityLinks, facility_document
 from indexer.fastindex import SegmentBuilder
+from indexer.nogc import no_cyclic_gc
 from indexer.schema import build_schema
 from indexer.storage import open_index
 
@@ -95,20 +94,6 @@ def prepare(store_path: Path, kinds: tuple[str, ...], procs: int = 1) -> Shared:
     decompounder = Decompounder.from_raw_counts(raw)
     log.info("build inputs read in %.1f s (links, Swedish vocabulary)", time.monotonic() - t0)
     return Shared(store_path, kinds, links, decompounder)
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Indexing keeps millions of small objects alive until a segment is written, and none of
-    them forms a cycle: the cyclic collector would only walk them again and again (a third
-    of the time), so it is off while documents are added."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _work(

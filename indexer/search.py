@@ -26,12 +26,14 @@ from indexer.documents import Labels, today_int, uid_of
 from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWithdrawn
 from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
+from indexer.nogc import settle_after_open
 from indexer.query import parse, plain_words
 from indexer.ranking import Ranked, VersionCaches, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
 from indexer.stats import statistics
+from indexer.stats import warm as warm_statistics
 from indexer.storage import open_index
 from indexer.versions import IndexLocation, read_manifest
 
@@ -360,6 +362,7 @@ def _open_version(path: Path) -> _Version:
     ix = open_index(path)
     with ix.reader() as reader:
         table = DocTable.load(reader)
+    warm_statistics(table)
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
     compounds = path / COMPOUNDS_FILE
     decompounder = Decompounder.load(compounds) if compounds.is_file() else None
@@ -370,4 +373,8 @@ def _open_version(path: Path) -> _Version:
         else frozenset()
     )
     snippets = Snippets(ix.schema, SNIPPET_FIELDS)
-    return _Version(path, read_manifest(path), ix, table, labels, decompounder, withdrawn, snippets)
+    version = _Version(
+        path, read_manifest(path), ix, table, labels, decompounder, withdrawn, snippets
+    )
+    settle_after_open(table.n)
+    return version
