@@ -26,7 +26,7 @@ from indexer.documents import Labels, today_int, uid_of
 from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWithdrawn
 from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
-from indexer.nogc import settle_after_open
+from indexer.nogc import no_cyclic_gc, settle_after_open
 from indexer.query import parse, plain_words
 from indexer.ranking import Ranked, VersionCaches, rank
 from indexer.request import SearchRequest, check_dimensions
@@ -360,9 +360,9 @@ def _state_key(req: SearchRequest) -> tuple[Any, ...]:
 
 def _open_version(path: Path) -> _Version:
     ix = open_index(path)
-    with ix.reader() as reader:
+    with ix.reader() as reader, no_cyclic_gc():  # millions of new objects, no cycles
         table = DocTable.load(reader)
-    warm_statistics(table)
+        warm_statistics(table)
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
     compounds = path / COMPOUNDS_FILE
     decompounder = Decompounder.load(compounds) if compounds.is_file() else None

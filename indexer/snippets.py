@@ -19,12 +19,16 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from indexer.decompound import normalise_token
 from indexer.fastindex import TextPlan
 
 SNIPPET_CHARS = 300
 SURROUND = 80
 TOP = 2
 OPEN, CLOSE = '<b class="match">', "</b>"
+_UNSEEN: Any = object()
+#: Words whose stem starts with other letters (Porter2's exceptions: "dying" -> "die").
+FIRST_LETTERS_CHANGE = frozenset({"dying", "lying", "tying"})
 
 
 class Snippets:
@@ -43,10 +47,22 @@ class Snippets:
         if not checks:
             return []
         pattern = checks[0][0].pattern
+        # Analysis keeps a word's first two letters (lowercasing aside: the stemmers strip and
+        # rewrite endings; tests/test_snippets.py checks the Snowball vocabularies; three
+        # English exceptions are listed), so a token that starts unlike every term is not
+        # analysed: a cold page no longer stems every word of its hits' abstracts.
+        starts = {t[:2] for _, terms in checks for t in terms}
         hits: set[str] = set()
         for raw in set(pattern.findall(text)):  # each distinct token looked up once
+            low: str | None = None
             for plan, terms in checks:
-                term = plan.term(raw)
+                term = plan.cache.get(raw, _UNSEEN)
+                if term is _UNSEEN:
+                    if low is None:
+                        low = normalise_token(raw).lower()
+                    if low[:2] not in starts and low not in FIRST_LETTERS_CHANGE:
+                        continue
+                    term = plan.term(raw)
                 if term is not None and term in terms:
                     hits.add(raw)
                     break

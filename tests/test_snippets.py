@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from indexer.analysis import stem_swedish
+import csv
+import io
+import random
+from pathlib import Path
+
+from indexer.analysis import stem_english, stem_swedish
+from indexer.decompound import WORD_RE, normalise_token
 from indexer.schema import build_schema
-from indexer.snippets import Snippets
+from indexer.snippets import FIRST_LETTERS_CHANGE, Snippets
 
 SNIPPETS = Snippets(build_schema(), ("abstract_sv", "abstract_en", "text_exact"))
 
@@ -44,3 +50,42 @@ def test_long_texts_give_the_two_best_fragments_in_text_order() -> None:
     assert all(
         len(f.replace('<b class="match">', "").replace("</b>", "")) <= 300 for f in fragments
     )
+
+
+def test_analysis_keeps_the_first_two_letters(shared_data: Path) -> None:
+    """What the snippet maker's prefilter relies on: no stemmer changes a word's first two
+    letters but for the listed exceptions (and words with apostrophes, which our tokeniser
+    never makes)."""
+    for language, stem in (("swedish", stem_swedish), ("english", stem_english)):
+        words = (shared_data / "snowball" / language / "voc.txt").read_text("utf-8").split()
+        changed = {w for w in words if "'" not in w and stem(w)[:2] != w[:2]}
+        assert len(words) > 20_000 and changed <= FIRST_LETTERS_CHANGE
+
+
+def test_prefiltered_spans_equal_analysing_every_token(kth_exports: list[Path]) -> None:
+    """The prefilter skips analysing tokens that cannot match; the spans must be the same as
+    when every token is analysed, for stemmed and exact terms, NFD and soft hyphens too."""
+    rows = csv.DictReader(io.StringIO(kth_exports[0].read_text("utf-8-sig")))
+    texts = [r[k] for r in rows for k in ("projectAbstractSv", "projectAbstractEn") if r.get(k)]
+    texts = texts[:300] + ["Fa\u030agelforskning och fa\u030agel, fo\u00adrskning om Åar, dying"]
+    rng = random.Random(3)
+    schema = build_schema()
+    fresh = Snippets(schema, ("abstract_sv", "abstract_en", "text_exact"))
+    for text in texts:
+        words = WORD_RE.findall(text)
+        picked = rng.sample(words, min(3, len(words))) + ["fågel", "forskning", "die"]
+        wanted = {
+            "abstract_sv": {t for w in picked if (t := fresh.plans["abstract_sv"].term(w))},
+            "abstract_en": {t for w in picked if (t := fresh.plans["abstract_en"].term(w))},
+            "text_exact": {normalise_token(w).lower() for w in picked[:1]},
+        }
+        fast = Snippets(schema, ("abstract_sv", "abstract_en", "text_exact"))._spans(text, wanted)
+        slow = [
+            (
+                m.start(),
+                m.end(),
+                any(fresh.plans[f].term(m.group()) in ts for f, ts in wanted.items()),
+            )
+            for m in WORD_RE.finditer(text)
+        ]
+        assert fast == (slow if any(t[2] for t in slow) else [])
