@@ -82,14 +82,16 @@ def _count_shard(args: tuple[Path, int, int]) -> Counter[str]:
 def prepare(store_path: Path, kinds: tuple[str, ...], procs: int = 1) -> Shared:
     """Links and the decompounder's vocabulary (counted by ``procs`` processes)."""
     t0 = time.monotonic()
-    links = links_from_store(store_path)
-    if procs > 1:
+    if procs > 1:  # the links are read here while the pool counts the vocabulary
         with multiprocessing.get_context("fork").Pool(procs) as pool:
-            parts = pool.map(_count_shard, [(store_path, k, procs) for k in range(procs)])
+            pending = pool.map_async(_count_shard, [(store_path, k, procs) for k in range(procs)])
+            links = links_from_store(store_path)
+            parts = pending.get()
         raw: Counter[str] = Counter()
         for part in parts:
             raw.update(part)
     else:
+        links = links_from_store(store_path)
         raw = raw_token_counts(swedish_texts(store_path))
     decompounder = Decompounder.from_raw_counts(raw)
     log.info("build inputs read in %.1f s (links, Swedish vocabulary)", time.monotonic() - t0)
