@@ -18,8 +18,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Matched documents all cached rankings may hold together (about 45 bytes each).
+#: Matched documents all cached rankings may hold together (about 45 bytes each): at least
+#: this many, and ``CACHED_DOCS_PER_DOC`` per document of the version (a broad query matches
+#: a quarter of a collection; at 1,000,000 projects a fixed 2,000,000 held eight of them).
 MAX_CACHED_DOCS = 2_000_000
+CACHED_DOCS_PER_DOC = 8
 
 
 @dataclass(frozen=True)
@@ -137,3 +140,8 @@ class VersionCaches:
     snippets: Lru = field(default_factory=lambda: Lru(SNIPPET_CACHE))  # (query, doc) -> html
     facets: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> facets
     stats: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> table
+
+    @classmethod
+    def for_size(cls, docs: int) -> VersionCaches:
+        """Caches for a version of ``docs`` documents (the ranking cache grows with it)."""
+        return cls(ranks=RankCache(max(MAX_CACHED_DOCS, CACHED_DOCS_PER_DOC * docs)))

@@ -206,7 +206,8 @@ class SearchService:
     def drop_caches(self) -> None:
         """Forget every cached ranking, record, snippet and facet count of the version being
         served (benchmarks measure cold queries this way; the index itself stays open)."""
-        self._current().caches = VersionCaches()
+        version = self._current()
+        version.caches = VersionCaches.for_size(version.table.n)
 
     def info(self) -> dict[str, Any]:
         """The version being served: name, build time, document counts."""
