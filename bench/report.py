@@ -39,6 +39,8 @@ def markdown(r: dict[str, Any]) -> str:
         r["command"],
         "```",
         "",
+        *(f"Note: {remark}" for remark in r.get("remarks", [])),
+        *([""] if r.get("remarks") else []),
         "## Build",
         "",
         "| Measure | Value |",
