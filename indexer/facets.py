@@ -2,10 +2,11 @@
 
 An index version never changes, so everything facets and statistics need is read once when a
 version is opened (``DocTable.load``) and shared by every request on it: for each facet, the
-set of documents per value; per document, its dates, amount, twin flag and compact facts.
-Facet counts are set intersections (C speed), not per-hit grouping in Whoosh. A facet's counts
-ignore its own selection (multi-select) and SSIF levels nest: a chosen level-1 area narrows
-the level-3 list, a chosen level-3 group the level-5 list.
+set of documents per value and each value's number; per document, its dates, amount, twin
+flag, compact facts and the numbers of its values. Facet counts are one pass over the selected
+documents' value numbers (``tally``: a ``Counter``, at C speed), not per-hit grouping in
+Whoosh. A facet's counts ignore its own selection (multi-select) and SSIF levels nest: a
+chosen level-1 area narrows the level-3 list, a chosen level-3 group the level-5 list.
 """
 
 from __future__ import annotations
