@@ -174,8 +174,10 @@ class DocTable:
             by_status = self.status_sets(today_int(req.on))
             chosen[STATUS_FACET] = frozenset().union(*(by_status[s] for s in req.status))
         final = _narrowed(base, list(chosen.values()))
-        per_facet = {
+        per_facet = {  # a facet without a selection of its own counts within the final set
             name: _narrowed(base, [sel for other, sel in chosen.items() if other != name])
+            if name in chosen
+            else final
             for name in (*FACET_FIELDS, STATUS_FACET)
         }
         return final, per_facet
