@@ -122,12 +122,10 @@ class DocTable:
             return []
         values = {"start": self.start, "end": self.end, "amount": self.amount}[key]
         if len(docs) * 16 < self.n:  # few documents: sorting them is cheaper than walking
-            ordered = sorted(docs, key=lambda d: (values[d], -d if reverse else d), reverse=reverse)
-            return ordered[:limit]
+            return by_value(docs, values, reverse)[:limit]
         order = self._orders.get((key, reverse))
         if order is None:
-            ranked = sorted(self.live, key=lambda d: (values[d], -d if reverse else d))
-            order = self._orders[(key, reverse)] = ranked[::-1] if reverse else ranked
+            order = self._orders[(key, reverse)] = by_value(self.live, values, reverse)
         out: list[int] = []
         for d in order:
             if d in docs:
@@ -298,6 +296,13 @@ def status_on(start: int, end: int, day: date | None = None) -> str:
 
 def _parent_code(name: str, value: str) -> str | None:
     return value[:1] if name == "subject3" else value[:3] if name == "subject5" else None
+
+
+def by_value(docs: AbstractSet[int], values: list[Any], reverse: bool) -> list[int]:
+    """``docs`` by ``values[doc]`` (descending when ``reverse``), ties by document number:
+    two sorts with C-level keys (Python's sort is stable, in reverse too), not a tuple built
+    per document by a Python key function (a million documents: ~3x faster)."""
+    return sorted(sorted(docs), key=values.__getitem__, reverse=reverse)
 
 
 def _number_values(
