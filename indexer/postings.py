@@ -38,6 +38,28 @@ def _mini_weights(weights: Sequence[float]) -> Any:
     return tuple(weights)
 
 
+def _term_info(
+    inlined: bool,
+    weight: float,
+    total: int,
+    min_len: int | None,
+    max_len: int,
+    max_weight: float,
+    docs: Sequence[int],
+) -> bytes:
+    """``W3TermInfo``'s fixed part: flags, statistics, first and last document."""
+    return _TERMINFO.pack(
+        inlined,
+        weight,
+        total,
+        0 if min_len is None else length_to_byte(min_len),
+        length_to_byte(max_len),
+        max_weight,
+        docs[0] if total else _NO_ID,
+        docs[-1] if total else _NO_ID,
+    )
+
+
 def write_term(
     fw: Any,
     tbytes: bytes,
@@ -73,16 +95,7 @@ def write_term(
             kept = [n for n in lens if n]
             min_len = min(kept) if kept else None
             max_len = max(kept) if kept else 0
-        head = _TERMINFO.pack(
-            1,
-            weight_sum,
-            total,
-            0 if min_len is None else length_to_byte(min_len),
-            length_to_byte(max_len),
-            max_weight,
-            docs[0],
-            docs[-1],
-        )
+        head = _term_info(True, weight_sum, total, min_len, max_len, max_weight, docs)
         inlined = (tuple(docs), tuple(ws), tuple(v for v in values if v))
         fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, head + dumps(inlined, 2))
         return
@@ -136,15 +149,6 @@ def write_term(
             min_len = block_min
         max_len = max(max_len, block_maxlen)
     postfile.write(b"".join(out))
-    head = _TERMINFO.pack(
-        0,
-        weight_sum,
-        total,
-        0 if min_len is None else length_to_byte(min_len),
-        length_to_byte(max_len),
-        max_weight,
-        docs[0] if total else _NO_ID,
-        docs[-1] if total else _NO_ID,
-    )
+    head = _term_info(False, weight_sum, total, min_len, max_len, max_weight, docs)
     extent = pack_long(start) + pack_int(postfile.tell() - start)
     fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, head + extent)
