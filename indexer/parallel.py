@@ -117,25 +117,26 @@ def _work(
         source = items[shard[0] :: shard[1]]
     builder = SegmentBuilder(ix, lock=False)
     added = pending = 0
-    try:
-        for raw in source:
-            record = record_from_dict(raw.plain())
-            builder.add(document(record, shared, labels, raw.data))
-            added += 1
-            pending += 1
-            if pending == _TICK:
-                tick(pending)
-                pending = 0
-            if builder.doc_count >= segment_docs:
+    with no_cyclic_gc():  # see indexer/nogc.py
+        try:
+            for raw in source:
+                record = record_from_dict(raw.plain())
+                builder.add(document(record, shared, labels, raw.data))
+                added += 1
+                pending += 1
+                if pending == _TICK:
+                    tick(pending)
+                    pending = 0
+                if builder.doc_count >= segment_docs:
+                    segments.append(builder.close_worker())
+                    builder = SegmentBuilder(ix, lock=False)
+            if builder.doc_count:
                 segments.append(builder.close_worker())
-                builder = SegmentBuilder(ix, lock=False)
-        if builder.doc_count:
-            segments.append(builder.close_worker())
-        else:
+            else:
+                builder.discard_worker()
+        except BaseException:
             builder.discard_worker()
-    except BaseException:
-        builder.discard_worker()
-        raise
+            raise
     tick(pending)
     return segments, labels.data, added
 
@@ -156,9 +157,7 @@ def _child(
             counter.value += n
 
     try:
-        with no_cyclic_gc():
-            result = _work(target, shared, shard, tick, segment_docs, items)
-        conn.send(("ok", result))
+        conn.send(("ok", _work(target, shared, shard, tick, segment_docs, items)))
     except BaseException as exc:  # the cause for the user, the traceback for the log
         conn.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
@@ -189,12 +188,11 @@ def full_build(
     results: list[tuple[list[Any], dict[str, Any], int]] = []
     with Progress("index", total=total, quiet=quiet) as progress:
         if procs == 1:
-            with no_cyclic_gc():
-                results.append(_work(target, shared, (0, 1), progress.advance, segment_docs))
+            results.append(_work(target, shared, (0, 1), progress.advance, segment_docs))
         else:
             results = _run_workers(target, shared, procs, segment_docs, progress)
     labels = Labels()
-    merge_labels(labels, results)
+    merge_labels(labels, (data for _, data, _ in results))
     builder = SegmentBuilder(ix, lock=True)
     builder.commit(others=[seg for segs, _, _ in results for seg in segs])
     ix.close()
@@ -211,10 +209,9 @@ def add_in_workers(
     return [seg for segs, _, _ in results for seg in segs], [data for _, data, _ in results]
 
 
-def merge_labels(labels: Labels, results: Iterable[Any]) -> None:
-    """Add workers' facet labels (``(segments, labels, count)`` results or label dicts)."""
-    for result in results:
-        data = result[1] if isinstance(result, tuple) else result
+def merge_labels(labels: Labels, parts: Iterable[dict[str, Any]]) -> None:
+    """Add the facet labels each worker collected, in worker order."""
+    for data in parts:
         for facet, values in data.items():
             for value, label in values.items():
                 labels.add_plain(facet, value, label)

@@ -32,8 +32,7 @@ from indexer.ranking import Ranked, VersionCaches, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
-from indexer.stats import statistics
-from indexer.stats import warm as warm_statistics
+from indexer.stats import stat_rows, statistics
 from indexer.storage import open_index
 from indexer.versions import IndexLocation, read_manifest
 
@@ -363,7 +362,7 @@ def _open_version(path: Path) -> _Version:
     ix = open_index(path)
     with ix.reader() as reader, no_cyclic_gc():  # millions of new objects, no cycles
         table = DocTable.load(reader)
-        warm_statistics(table)
+        stat_rows(table)  # made as the version opens, not by its first statistics request
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
     compounds = path / COMPOUNDS_FILE
     decompounder = Decompounder.load(compounds) if compounds.is_file() else None
@@ -374,8 +373,8 @@ def _open_version(path: Path) -> _Version:
         else frozenset()
     )
     snippets = Snippets(ix.schema, SNIPPET_FIELDS)
-    version = _Version(
-        path, read_manifest(path), ix, table, labels, decompounder, withdrawn, snippets
-    )
+    caches = VersionCaches.for_size(table.n)
+    manifest = read_manifest(path)
+    version = _Version(path, manifest, ix, table, labels, decompounder, withdrawn, snippets, caches)
     settle_after_open(table.n)
     return version

@@ -120,16 +120,11 @@ class StatRows:
 
 
 def stat_rows(table: DocTable) -> StatRows:
-    """The version's statistics rows (``warm`` makes them when the version opens)."""
+    """The version's statistics rows (the search service makes them as a version opens)."""
     rows: StatRows | None = table.derived.get("stat_rows")
     if rows is None:
         rows = table.derived["stat_rows"] = StatRows.build(table)
     return rows
-
-
-def warm(table: DocTable) -> None:
-    """Make a new version's statistics rows before it serves (part of opening it)."""
-    stat_rows(table)
 
 
 def _text(value: Any) -> str:
@@ -160,15 +155,15 @@ def statistics(
 ) -> StatsTable:
     g = groups(table, by)
     wanted = docs if isinstance(docs, AbstractSet) else frozenset(docs)
-    mine = g.countable & wanted if len(wanted) < len(g.countable) else wanted & g.countable
+    mine = g.countable & wanted  # a set intersection walks the smaller of the two
     counts: dict[tuple[str, ...], tuple[int, float]] = {}
     if len(mine) == len(g.countable):  # every project (no query, no filter): precomputed
         total = g.total
         counts = {key: (len(projects), g.key_sums[key]) for key, (projects, _) in g.keys.items()}
-    else:  # each key's projects among them (an intersection walks the smaller set)
+    else:  # each key's projects among them
         total = fsum(map(g.totals.__getitem__, mine))
         for key, (projects, amounts) in g.keys.items():
-            members = projects & mine if len(projects) < len(mine) else mine & projects
+            members = projects & mine
             if members:
                 counts[key] = (len(members), fsum(map(amounts.__getitem__, members)))
     rows = [

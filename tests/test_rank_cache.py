@@ -4,7 +4,11 @@ sized with the version (a broad query at a million projects holds hundreds of th
 from __future__ import annotations
 
 from array import array
+from pathlib import Path
 
+import pytest
+
+from indexer import ranking
 from indexer.ranking import (
     CACHED_DOCS_PER_DOC,
     MAX_CACHED_DOCS,
@@ -12,6 +16,7 @@ from indexer.ranking import (
     Ranked,
     VersionCaches,
 )
+from indexer.search import SearchService
 
 
 def _ranked(n: int) -> Ranked:
@@ -36,3 +41,11 @@ def test_the_ranking_cache_grows_with_the_version() -> None:
     assert VersionCaches.for_size(1_000).ranks.max_docs == MAX_CACHED_DOCS
     million = VersionCaches.for_size(1_000_000).ranks.max_docs
     assert million == CACHED_DOCS_PER_DOC * 1_000_000 > MAX_CACHED_DOCS
+
+
+def test_a_served_version_gets_a_cache_of_its_size(
+    kth_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranking, "CACHED_DOCS_PER_DOC", 10_000)  # so its size decides
+    version = SearchService(kth_home / "index")._current()
+    assert version.caches.ranks.max_docs == 10_000 * version.table.n > MAX_CACHED_DOCS
