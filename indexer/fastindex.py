@@ -21,6 +21,7 @@ per-document writer, field writer, compound assembly and TOC), so readers see a 
 from __future__ import annotations
 
 import logging
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -34,7 +35,6 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.formats import Frequency, Positions
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -149,6 +149,17 @@ class _Postings:
     def __init__(self) -> None:
         self.pairs: dict[str, array[int]] = {}
         self.values: dict[str, list[bytes]] = {}
+
+
+_LITTLE = sys.byteorder == "little"
+
+
+def _split(packed: array[int]) -> tuple[array[int], array[int]]:
+    """``docnum << 32 | freq`` words -> (docnums, frequencies), as unsigned 32-bit arrays."""
+    halves = array("I")
+    halves.frombytes(packed.tobytes())
+    low, high = halves[0::2], halves[1::2]
+    return (high, low) if _LITTLE else (low, high)
 
 
 #: Posting lists this short are kept in the term's entry of the term table instead of the
@@ -291,11 +302,16 @@ class SegmentBuilder:
     def _write_text(fw: Any, store: _Postings, lengths: array[int] | None) -> None:
         pairs, values = store.pairs, store.values
         for term in sorted(pairs):
-            packed = pairs.pop(term)
-            docs = [k >> 32 for k in packed]
-            freqs = [k & 0xFFFFFFFF for k in packed]
-            vals = values.pop(term, None) or [pack_uint(f) for f in freqs]
-            weights = [float(f) for f in freqs]
+            docs, freqs = _split(pairs.pop(term))
+            vals = values.pop(term, None)
+            if vals is None:  # Frequency: each value is the frequency as a big-endian uint
+                if _LITTLE:
+                    freqs.byteswap()
+                    vals = freqs.tobytes()  # type: ignore[assignment]
+                    freqs.byteswap()
+                else:
+                    vals = freqs.tobytes()  # type: ignore[assignment]
+            weights = array("f", freqs)
             write_term(fw, term.encode("utf-8"), docs, weights, vals, lengths, INLINE_LIMIT)
 
     @staticmethod

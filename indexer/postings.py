@@ -10,6 +10,13 @@ behind a pickled block header and a length whose sign marks the last block; the 
 in the term table is ``W3TermInfo``'s struct followed by the postings' extent, or by the
 postings themselves when they are inlined. ``tests/test_postings.py`` compares the bytes with
 Whoosh's own writer.
+
+One deliberate difference: the posting tuples are pickled with protocol 5, not Whoosh's 2.
+Protocol 2 has no opcode for bytes, so every encoded value (a positional field's position
+list, one per posting) became a latin-1 string rebuilt by a ``_codecs.encode`` call on load;
+a typical positional block pickled at 6.1 KB (1.9 KB compressed) in 45 us and loaded in
+49 us, against 3.7 KB (0.85 KB) in 5 us and 5 us now. Whoosh's readers unpickle whatever
+protocol they find, and ``protocol=2`` still writes Whoosh's exact bytes (the test uses it).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import struct
 import zlib
 from array import array
 from collections.abc import Sequence
+from itertools import chain
+from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -27,6 +36,9 @@ from whoosh.util.numeric import length_to_byte
 _TERMINFO = struct.Struct("!BfIBBfII")  # W3TermInfo._struct
 _MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 _NO_ID = 0xFFFFFFFF
+
+#: The pickle protocol of posting tuples (block data and inlined postings); see above.
+PROTOCOL = 5
 
 
 def _mini_weights(weights: Sequence[float]) -> Any:
@@ -65,15 +77,18 @@ def write_term(
     tbytes: bytes,
     docs: Sequence[int],
     weights: Sequence[float],
-    values: Sequence[bytes],
+    values: Sequence[bytes] | bytes,
     lengths: Sequence[int] | None,
     inline_limit: int = 0,
+    protocol: int = PROTOCOL,
 ) -> None:
     """Write one term of the field ``fw`` (a started ``W3FieldWriter``) is in.
 
-    ``docs`` ascending docnums, ``weights`` and ``values`` (encoded, may be empty) per posting,
-    ``lengths`` the field length per docnum (quantised as the reader sees it) or None. Terms
-    with at most ``inline_limit`` postings are kept in the term table.
+    ``docs`` ascending docnums; ``weights`` and ``values`` (encoded, may be empty) per
+    posting, or for a format with fixed-size values all the values joined in one bytes;
+    ``lengths`` the field length per docnum (quantised as the reader sees it) or None.
+    Terms with at most ``inline_limit`` postings are kept in the term table. ``protocol``
+    pickles the posting tuples (2 gives Whoosh's own bytes).
     """
     pw = fw._postwriter
     raw_weights = weights
@@ -82,7 +97,14 @@ def write_term(
     compression = pw._compression
     limit = pw._blocklimit
     total = len(docs)
-    lens = [lengths[d] for d in docs] if lengths is not None else None
+    lens = list(map(lengths.__getitem__, docs)) if lengths is not None else None
+    joined = b""
+    if isinstance(values, bytes):  # fixed-size values, joined
+        if not fixed or len(values) != fixed * total:
+            raise ValueError(f"{len(values)} bytes of values for {total} postings")
+        joined, values = values, []
+        if total <= inline_limit:
+            values = [joined[i : i + fixed] for i in range(0, len(joined), fixed)]
     weight_sum = 0.0
     max_weight: float = 0
     min_len: int | None = None
@@ -92,12 +114,12 @@ def write_term(
         weight_sum = sum(ws)
         max_weight = max(0, *raw_weights)
         if lens:
-            kept = [n for n in lens if n]
+            kept = list(filter(None, lens))
             min_len = min(kept) if kept else None
             max_len = max(kept) if kept else 0
         head = _term_info(True, weight_sum, total, min_len, max_len, max_weight, docs)
-        inlined = (tuple(docs), tuple(ws), tuple(v for v in values if v))
-        fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, head + dumps(inlined, 2))
+        inlined = (tuple(docs), tuple(ws), tuple(filter(None, values)))
+        fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, head + dumps(inlined, protocol))
         return
     postfile = pw._postfile
     start = postfile.tell()
@@ -106,25 +128,23 @@ def write_term(
         hi = min(lo + limit, total)
         ids = docs[lo:hi]
         ws = weights[lo:hi]
-        prev = 0
-        deltas = []
-        for d in ids:
-            deltas.append(d - prev)
-            prev = d
+        deltas = tuple(map(sub, ids, chain((0,), ids)))
         if fixed is None or fixed < 0:
-            mini_values: Any = tuple(v for v in values[lo:hi] if v)
+            mini_values: Any = tuple(filter(None, values[lo:hi]))
         elif fixed == 0:
             mini_values = None
+        elif joined:
+            mini_values = joined[lo * fixed : hi * fixed]
         else:
             mini_values = b"".join(values[lo:hi])
-        data = dumps((tuple(deltas), _mini_weights(ws), mini_values), 2)
+        data = dumps((deltas, _mini_weights(ws), mini_values), protocol)
         if compression:
             data = zlib.compress(data, compression)
         block_max = max(0, *raw_weights[lo:hi])
         block_min: int | None = None
         block_maxlen = 0
         if lens:
-            kept = [n for n in lens[lo:hi] if n]
+            kept = list(filter(None, lens[lo:hi]))
             if kept:
                 block_min, block_maxlen = min(kept), max(kept)
         info = dumps(
