@@ -72,7 +72,7 @@ class TextPlan:
             self.stem = stem.stemfn
         assert not items, f"unexpected analyzer parts {items}"
         self.positions = positions
-        self.cache: dict[str, str | None] = {}
+        self.cache = _TermCache(self)
 
     @classmethod
     def for_field(cls, field: Any) -> TextPlan | None:
@@ -101,22 +101,11 @@ class TextPlan:
 
     def terms(self, text: str) -> list[str | None]:
         """Every token's term, ``None`` for a stopped one, in text order."""
-        raws = self.pattern.findall(text)
-        cache = self.cache
-        try:
-            return list(map(cache.__getitem__, raws))
-        except KeyError:  # a word this field has not met yet: analyse each new one once
-            for raw in set(raws).difference(cache):
-                cache[raw] = self.term_of(raw)
-            return list(map(cache.__getitem__, raws))
+        return list(map(self.cache.__getitem__, self.pattern.findall(text)))
 
     def term(self, raw: str) -> str | None:
         """One raw token's term (``None`` when stopped), through the cache."""
-        try:
-            return self.cache[raw]
-        except KeyError:
-            found = self.cache[raw] = self.term_of(raw)
-            return found
+        return self.cache[raw]
 
     def frequencies(self, text: str) -> Counter[str]:
         counts = Counter(self.terms(text))
@@ -138,6 +127,22 @@ class TextPlan:
             except KeyError:
                 poses[term] = [pos]  # type: ignore[index]
         return poses
+
+
+class _TermCache(dict[str, "str | None"]):
+    """Raw token -> term (``None`` when stopped). A token is analysed the first time it is
+    looked up, so a text's terms are one ``map`` over ``__getitem__`` even when it holds
+    words the field has not met yet."""
+
+    __slots__ = ("plan",)
+
+    def __init__(self, plan: TextPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def __missing__(self, raw: str) -> str | None:
+        term = self[raw] = self.plan.term_of(raw)
+        return term
 
 
 class _Postings:

@@ -54,7 +54,7 @@ BUDGET_WARM = {
     "browse": 13_125,
     "deep page": 14_900,
 }
-BUDGET_INDEX_PER_DOC = 20_160
+BUDGET_INDEX_PER_DOC = 19_560
 
 
 def calls(fn: Callable[[], Any]) -> int:
