@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,7 +63,9 @@ def _tree_rss(root: int) -> int:
 
 
 def measured(cmd: list[str]) -> dict[str, float]:
-    """Run a command; its wall time and the peak resident memory of its process tree."""
+    """Run a command; its wall time, the peak resident memory of its process tree and the
+    CPU time of the whole tree (workers are waited for by the command, so they count)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     peak = 0
@@ -79,9 +82,11 @@ def measured(cmd: list[str]) -> dict[str, float]:
     stop.set()
     sampler.join()
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if code:
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {code}")
-    return {"seconds": seconds, "peak_mb": peak / 2**20}
+    return {"seconds": seconds, "peak_mb": peak / 2**20, "cpu_s": cpu}
 
 
 def cli(home: Path, *args: str) -> list[str]:
