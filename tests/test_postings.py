@@ -160,7 +160,7 @@ def test_default_protocol_reads_back_as_whoosh_wrote_it(
     and inlined, as from its own writer; values of fixed size may come joined."""
     field = FIELDS[kind]()
     terms = _terms(kind, random.Random(11), inline=False)
-    _write(tmp_path, "slow", field, terms, fast=False, inline=0)
+    slow_table = _write(tmp_path, "slow", field, terms, fast=False, inline=0)[1]
     joined = kind == "frequency"
     fast = _write(
         tmp_path, "fast", field, terms, fast=True, inline=inline, protocol=None, joined=joined
@@ -168,7 +168,6 @@ def test_default_protocol_reads_back_as_whoosh_wrote_it(
     expected = _read_back(tmp_path, "slow", field, terms)
     assert _read_back(tmp_path, "fast", field, terms) == expected
     assert sum(len(p) for _, p in expected) == sum(len(t[1]) for t in terms)
-    slow_table = _write(tmp_path, "again", field, terms, fast=False, inline=0)[1]
     for key, raw in fast[1].items():  # the statistics in the term table are Whoosh's
         ours, theirs = W3TermInfo.from_bytes(raw), W3TermInfo.from_bytes(slow_table[key])
         for stat in ("weight", "doc_frequency", "min_length", "max_length", "max_weight"):
