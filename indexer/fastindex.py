@@ -25,6 +25,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from whoosh.analysis import (
@@ -72,7 +73,9 @@ class TextPlan:
             self.stem = stem.stemfn
         assert not items, f"unexpected analyzer parts {items}"
         self.positions = positions
-        self.cache = _TermCache(self)
+        self.cache = _TermCache(
+            partial(_analyse, self.stops, self.minsize, self.maxsize, self.stem)
+        )
 
     @classmethod
     def for_field(cls, field: Any) -> TextPlan | None:
@@ -88,16 +91,8 @@ class TextPlan:
             return None
 
     def term_of(self, raw: str) -> str | None:
-        text = normalise_token(raw).lower()
-        if self.stops or self.minsize or self.maxsize is not None:
-            size = len(text)
-            if (
-                size < self.minsize
-                or (self.maxsize is not None and size > self.maxsize)
-                or text in self.stops
-            ):
-                return _STOPPED
-        return self.stem(text) if self.stem else text
+        """One raw token's term, analysed now (``None`` when stopped), bypassing the cache."""
+        return self.cache.analyse(raw)
 
     def terms(self, text: str) -> list[str | None]:
         """Every token's term, ``None`` for a stopped one, in text order."""
@@ -129,19 +124,35 @@ class TextPlan:
         return poses
 
 
+def _analyse(
+    stops: frozenset[str],
+    minsize: int,
+    maxsize: int | None,
+    stem: Callable[[str], str] | None,
+    raw: str,
+) -> str | None:
+    text = normalise_token(raw).lower()
+    if stops or minsize or maxsize is not None:
+        size = len(text)
+        if size < minsize or (maxsize is not None and size > maxsize) or text in stops:
+            return _STOPPED
+    return stem(text) if stem else text
+
+
 class _TermCache(dict[str, "str | None"]):
     """Raw token -> term (``None`` when stopped). A token is analysed the first time it is
     looked up, so a text's terms are one ``map`` over ``__getitem__`` even when it holds
-    words the field has not met yet."""
+    words the field has not met yet. ``analyse`` does not refer back to the plan: no
+    reference cycle, so a finished segment's caches are freed while the collector is off."""
 
-    __slots__ = ("plan",)
+    __slots__ = ("analyse",)
 
-    def __init__(self, plan: TextPlan) -> None:
+    def __init__(self, analyse: Callable[[str], str | None]) -> None:
         super().__init__()
-        self.plan = plan
+        self.analyse = analyse
 
     def __missing__(self, raw: str) -> str | None:
-        term = self[raw] = self.plan.term_of(raw)
+        term = self[raw] = self.analyse(raw)
         return term
 
 
@@ -308,14 +319,12 @@ class SegmentBuilder:
         pairs, values = store.pairs, store.values
         for term in sorted(pairs):
             docs, freqs = _split(pairs.pop(term))
-            vals = values.pop(term, None)
+            vals: list[bytes] | bytes | None = values.pop(term, None)
             if vals is None:  # Frequency: each value is the frequency as a big-endian uint
+                big = array("I", freqs)
                 if _LITTLE:
-                    freqs.byteswap()
-                    vals = freqs.tobytes()  # type: ignore[assignment]
-                    freqs.byteswap()
-                else:
-                    vals = freqs.tobytes()  # type: ignore[assignment]
+                    big.byteswap()
+                vals = big.tobytes()
             weights = array("f", freqs)
             write_term(fw, term.encode("utf-8"), docs, weights, vals, lengths, INLINE_LIMIT)
 

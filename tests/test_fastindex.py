@@ -8,6 +8,8 @@ same queries must score the same.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +178,20 @@ def test_a_worker_stops_when_its_parent_build_is_gone(tmp_path: Path, shared_dat
     assert outcomes["alive"][0] == "ok"
     status, (cause, _trace) = outcomes["gone"]
     assert status == "error" and "is gone" in cause
+
+
+def test_a_text_plan_is_freed_without_the_cyclic_collector() -> None:
+    """Workers index with the collector off; a plan and its term cache must not form a cycle,
+    or every finished segment's caches would stay in memory until the worker ends."""
+    plan = TextPlan.for_field(build_schema()["abstract_sv"])
+    assert plan is not None
+    assert plan.terms("Forskningen om vatten") == ["forskning", None, "vatt"]
+    ref = weakref.ref(plan)
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        del plan
+        assert ref() is None
+    finally:
+        if was_on:
+            gc.enable()
