@@ -1,9 +1,10 @@
 """Fast BM25F scoring of the common query shapes: the same matches and scores as Whoosh.
 
-Owns ``fast_rank(searcher, query)``: every document a query of terms, ANDs and ORs matches,
-with the score ``searcher.search(query, limit=None)`` gives it, bit for bit, in the same order
-(score descending, then document number), or None for any other shape (phrases, NOT,
-wildcards, ...) so that the caller asks Whoosh. Whoosh walks a tree of matchers one posting at
+Owns ``fast_rank(searcher, query)``: every document a query of terms, phrases
+(``indexer.fastphrase``), ANDs and ORs matches, with the score ``searcher.search(query,
+limit=None)`` gives it, bit for bit, in the same order (score descending, then document
+number), or None for any other shape (NOT, wildcards, sloppy phrases, ...) so that the caller
+asks Whoosh. Whoosh walks a tree of matchers one posting at
 a time, a few microseconds per posting and tree level; here each term's postings are read a
 whole block at a time (ids and weights as decoded by the codec), scored with one expression
 per posting against the segment's field-length column (read once per segment and field, then
@@ -43,9 +44,11 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
+from whoosh.query.spans import SpanNear2
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from indexer import fastphrase
 from indexer.ranking import Ranked
 
 Scores = dict[int, float]
@@ -65,7 +68,7 @@ class _Unsupported(Exception):
 
 def fast_rank(searcher: Any, query: Any) -> Ranked | None:
     """Every match of ``query`` as ``searcher.search(query, limit=None)`` ranks it, or None
-    when the query is not made of terms, ANDs and ORs (the caller then asks Whoosh)."""
+    when the query is not made of terms, phrases, ANDs and ORs (the caller then asks Whoosh)."""
     scores = fast_scores(searcher, query)
     if scores is None:
         return None
@@ -97,13 +100,16 @@ def fast_scores(searcher: Any, query: Any) -> Scores | None:
 
 
 def supported(query: Any, depth: int = 0) -> bool:
-    """Whether ``fast_scores`` handles this query: Terms, Ands and Ors of them, any nesting,
-    with positive boosts (a score of 0 meets quirks of Whoosh's array union: left to it)."""
+    """Whether ``fast_scores`` handles this query: Terms, phrases, Ands and Ors of them, any
+    nesting, with positive boosts (a score of 0 meets quirks of Whoosh's array union: left to
+    it)."""
     kind = type(query)
     if not getattr(query, "boost", 1.0) > 0 or depth >= MAX_DEPTH:
         return False
     if kind is Q.Term:
         return not query.minquality
+    if kind is Q.Phrase:
+        return fastphrase.supported(query)
     if kind is Q.And or (kind is Q.Or and not query.scale):
         return all(supported(q, depth + 1) for q in query.subqueries)
     return False
@@ -131,6 +137,8 @@ class _Segment:
         kind = type(q)
         if kind is Q.Term:
             return self.term(q, only)
+        if kind is Q.Phrase:
+            return self.phrase(q, only)
         subs = q.subqueries
         if not subs:
             return NullMatcher
@@ -186,6 +194,17 @@ class _Segment:
             raise _Unsupported("a score of 0 in an array union")
         return _token(ArrayUnionMatcher, out)
 
+    def phrase(self, q: Any, only: Any) -> Any:
+        """``Phrase.matcher``: a ``SpanNear2Matcher`` over the words (``indexer.fastphrase``),
+        in a ``WrappingMatcher`` for a boost; a ``NullMatcher`` when a word is missing."""
+        try:
+            scores = fastphrase.phrase_scores(self, q, only)
+        except ValueError as exc:  # no positions: Whoosh raises its own error
+            raise _Unsupported(str(exc)) from exc
+        if scores is None:
+            return NullMatcher
+        return _token(WrappingMatcher if q.boost != 1.0 else SpanNear2.SpanNear2Matcher, scores)
+
     def term(self, q: Any, only: Any) -> Any:
         """``Term.matcher``: the leaf matcher, behind the reader's deletion filter (a
         ``FilterMatcher``) when the segment has deletions and a ``WrappingMatcher`` boost."""
@@ -239,9 +258,11 @@ class _Segment:
             for d, tf in zip(ids, weights, strict=True)
         ]
 
-    def postings(self, fieldname: str, btext: bytes, only: Any) -> tuple[type, list[int], Any]:
+    def postings(
+        self, fieldname: str, btext: bytes, only: Any, values: list[Any] | None = None
+    ) -> tuple[type, list[int], Any]:
         """Every docnum of a term (deleted ones too) and its weight, a block at a time; the
-        leaf matcher's class."""
+        leaf matcher's class. ``values``: a list to extend with each posting's encoded value."""
         m = self.reader.postings(fieldname, btext)
         if type(m) is FilterMatcher:  # the reader's deletion filter: ``term`` drops them
             m = m.child
@@ -264,6 +285,9 @@ class _Segment:
                     weights += [w] * len(block)
                 else:
                     weights += w
+                if values is not None:
+                    m._read_values()
+                    values += m._values
                 m._next_block()
         elif type(m) is ListMatcher:
             ids = list(m._ids)
@@ -273,10 +297,16 @@ class _Segment:
                 weights = list(m._weights)
             else:
                 weights = [1.0] * len(ids)
+            if values is not None:
+                if m._values is None:
+                    raise _Unsupported("inlined postings without values")
+                values += m._values
         else:  # any other leaf: step through it (slow, but the same values)
             while m.is_active():
                 ids.append(m.id())
                 weights.append(m.weight())
+                if values is not None:
+                    values.append(m.value())
                 m.next()
         return type(m), ids, weights
 

@@ -48,7 +48,7 @@ class Ranked:
 
 
 def rank(searcher: Any, query: Any) -> Ranked:
-    """Score every match of ``query`` (one pass over its postings): terms, ANDs and ORs by
+    """Score every match of ``query`` (one pass over its postings): terms, phrases, ANDs and ORs by
     ``indexer.fastscore`` (the same scores, block at a time), anything else by Whoosh."""
     from indexer.fastscore import fast_rank  # it imports Ranked from here
 

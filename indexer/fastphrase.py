@@ -1,0 +1,156 @@
+"""Phrases for the fast scorer: the documents and scores Whoosh's ``Phrase`` gives, directly.
+
+Owns ``phrase_scores(segment, query, only)``, used by ``indexer.fastscore`` for a ``Phrase``
+leaf. Whoosh answers a phrase with a ``SpanNear2Matcher`` that walks an intersection of the
+words' postings one document at a time, turning every position into a ``Span`` object and
+comparing them pairwise; on a common phrase that is most of a second per 100,000 projects.
+Here each word's postings are read a block at a time (ids, weights and encoded positions), the
+documents holding every word are found with set intersections, and only those have their
+positions decoded: a document matches when some start ``p`` has word ``i`` at ``p + i`` for
+every ``i``, which is what ``SpanNear2(slop=1, ordered=True, mindist=1)`` accepts.
+
+The score is Whoosh's: ``SpanNear2Matcher`` scores as the binary tree of
+``IntersectionMatcher`` that ``util.make_binary_tree`` builds over the words' leaf matchers
+(``a + b``, split in halves), each leaf a plain BM25F term score (boost 1), times 1.0 from the
+span wrapper, then the phrase's own boost in a ``WrappingMatcher``. Slops other than 1 and
+one-word phrases are left to Whoosh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import accumulate
+from pickle import loads
+from typing import Any
+
+from whoosh import formats
+from whoosh.query import Phrase
+
+Scores = dict[int, float]
+
+
+def supported(query: Any) -> bool:
+    """A phrase of two or more words with the parser's default slop of 1."""
+    return type(query) is Phrase and query.slop == 1 and len(query.words) >= 2
+
+
+def phrase_scores(segment: Any, query: Phrase, only: Any) -> Scores | None:
+    """``query``'s matches in ``segment`` (an ``indexer.fastscore._Segment``) with the score
+    of each, restricted to ``only`` when given; None where Whoosh returns a ``NullMatcher``
+    (unknown field, a word not in this segment). Raises ValueError for a field without
+    positions (Whoosh raises a QueryError there: the caller leaves it to Whoosh)."""
+    fieldname = query.fieldname
+    schema = segment.schema
+    if fieldname not in schema:
+        return None
+    field = schema[fieldname]
+    fmt = field.format
+    if not fmt or not fmt.supports("positions"):
+        raise ValueError(f"phrase on {fieldname!r}, a field without positions")
+    reader = segment.reader
+    btexts = []
+    for word in query.words:
+        try:
+            btext = field.to_bytes(word)
+        except ValueError:
+            return None
+        if (fieldname, btext) not in reader:
+            return None
+        btexts.append(btext)
+    postings = []
+    found: set[int] | None = None
+    # The rarest word first: every later word only for the documents still in the running.
+    by_rarity = sorted(range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i]))
+    for i in by_rarity:
+        values: list[Any] = []
+        # (an empty ``only`` or intersection so far: nothing is read)
+        _, ids, weights = segment.postings(
+            fieldname, btexts[i], only if found is None else found, values
+        )
+        here = set(ids)
+        found = here if found is None else found & here
+        postings.append((i, ids, weights, values))
+    assert found is not None
+    if only is not None:
+        found.intersection_update(only)
+    found.difference_update(segment.deleted)
+    postings.sort(key=lambda p: p[0])  # back in phrase order
+    kept = _adjacent(
+        sorted(found), [dict(zip(p[1], p[3], strict=True)) for p in postings], _decoder(fmt)
+    )
+    per_word = []
+    for _, ids, weights, _ in postings:
+        by_doc = dict(zip(ids, weights, strict=True))
+        tfs = [by_doc[d] for d in kept]
+        if field.scorable:
+            values = segment.bm25(fieldname, btexts[len(per_word)], kept, tfs, 1.0)
+        else:  # scoring.WeightScorer: the weight is the score
+            values = [tf * 1.0 for tf in tfs]
+        per_word.append(values)
+    summed = _binary_sum(per_word)
+    if query.boost != 1.0:
+        summed = [s * query.boost for s in summed]
+    return dict(zip(kept, summed, strict=True))
+
+
+def _adjacent(docs: list[int], values: list[dict[int, Any]], decode: Any) -> list[int]:
+    """The documents where the words stand next to each other, in phrase order: some start
+    ``p`` with word ``i`` at ``p + i``. Each word's positions are decoded into the set of the
+    starts they allow, once per distinct encoded value (most documents hold a word once or
+    twice, so the same few bytes recur across thousands of them)."""
+    starts = [_Starts(decode, i) for i in range(len(values))]
+    if len(values) == 2:
+        (a, b), (sa, sb) = values, starts
+        return [d for d in docs if not sa[a[d]].isdisjoint(sb[b[d]])]
+    kept = []
+    rest = list(zip(starts[1:], values[1:], strict=True))
+    first, first_starts = values[0], starts[0]
+    for d in docs:
+        here = first_starts[first[d]]
+        for word_starts, word in rest:
+            here = here & word_starts[word[d]]
+            if not here:
+                break
+        else:
+            kept.append(d)
+    return kept
+
+
+class _Starts(dict[bytes, frozenset[int]]):
+    """Encoded positions of the phrase's word ``offset`` -> the phrase starts they allow."""
+
+    def __init__(self, decode: Any, offset: int) -> None:
+        super().__init__()
+        self.decode = decode
+        self.offset = offset
+
+    def __missing__(self, value: bytes) -> frozenset[int]:
+        positions = self.decode(value)
+        if self.offset:
+            positions = map((-self.offset).__add__, positions)
+        found = self[value] = frozenset(positions)
+        return found
+
+
+def _binary_sum(parts: list[list[float]]) -> list[float]:
+    """``make_binary_tree(IntersectionMatcher, leaves)``'s score per document: the first half
+    plus the second half, recursively, in that order."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    a, b = _binary_sum(parts[:half]), _binary_sum(parts[half:])
+    return [x + y for x, y in zip(a, b, strict=True)]
+
+
+def _decoder(fmt: Any) -> Any:
+    """Encoded value -> its positions: ``Positions.decode_positions`` without its Python loop
+    (the same bytes read the same way) for that exact format, the format's own otherwise."""
+    if type(fmt) is not formats.Positions:
+        return fmt.decoder("positions")
+
+    def positions(value: bytes) -> Iterable[int]:
+        if not value.endswith(b"."):
+            value += b"."
+        return accumulate(loads(value[4:]))  # formats._INT_SIZE
+
+    return positions
