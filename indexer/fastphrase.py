@@ -6,8 +6,9 @@ words' postings one document at a time, turning every position into a ``Span`` o
 comparing them pairwise; on a common phrase that is most of a second per 100,000 projects.
 Here each word's postings are read a block at a time (ids, weights and encoded positions), the
 documents holding every word are found with set intersections, and only those have their
-positions decoded: a document matches when some start ``p`` has word ``i`` at ``p + i`` for
-every ``i``, which is what ``SpanNear2(slop=1, ordered=True, mindist=1)`` accepts.
+positions looked at (for two words, mostly read in place from the encoded bytes): a document
+matches when some start ``p`` has word ``i`` at ``p + i`` for every ``i``, which is what
+``SpanNear2(slop=1, ordered=True, mindist=1)`` accepts.
 
 The score is Whoosh's: ``SpanNear2Matcher`` scores as the binary tree of
 ``IntersectionMatcher`` that ``util.make_binary_tree`` builds over the words' leaf matchers
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import accumulate
+from operator import methodcaller
 from pickle import loads
 from typing import Any
 
@@ -27,6 +29,7 @@ from whoosh import formats
 from whoosh.query import Phrase
 
 Scores = dict[int, float]
+_LIST_PICKLE = b"\x80\x02]"  # protocol 2, an empty list (its items are appended after)
 
 
 def supported(query: Any) -> bool:
@@ -75,9 +78,7 @@ def phrase_scores(segment: Any, query: Phrase, only: Any) -> Scores | None:
         found.intersection_update(only)
     found.difference_update(segment.deleted)
     postings.sort(key=lambda p: p[0])  # back in phrase order
-    kept = _adjacent(
-        sorted(found), [dict(zip(p[1], p[3], strict=True)) for p in postings], _decoder(fmt)
-    )
+    kept = _adjacent(sorted(found), [dict(zip(p[1], p[3], strict=True)) for p in postings], fmt)
     per_word = []
     for _, ids, weights, _ in postings:
         by_doc = dict(zip(ids, weights, strict=True))
@@ -93,43 +94,42 @@ def phrase_scores(segment: Any, query: Phrase, only: Any) -> Scores | None:
     return dict(zip(kept, summed, strict=True))
 
 
-def _adjacent(docs: list[int], values: list[dict[int, Any]], decode: Any) -> list[int]:
+def _adjacent(docs: list[int], values: list[dict[int, Any]], fmt: Any) -> list[int]:
     """The documents where the words stand next to each other, in phrase order: some start
-    ``p`` with word ``i`` at ``p + i``. Each word's positions are decoded into the set of the
-    starts they allow, once per distinct encoded value (most documents hold a word once or
-    twice, so the same few bytes recur across thousands of them)."""
-    starts = [_Starts(decode, i) for i in range(len(values))]
-    if len(values) == 2:
-        (a, b), (sa, sb) = values, starts
-        return [d for d in docs if not sa[a[d]].isdisjoint(sb[b[d]])]
-    kept = []
-    rest = list(zip(starts[1:], values[1:], strict=True))
-    first, first_starts = values[0], starts[0]
-    for d in docs:
-        here = first_starts[first[d]]
-        for word_starts, word in rest:
-            here = here & word_starts[word[d]]
-            if not here:
+    ``p`` with word ``i`` at ``p + i``."""
+    columns = [list(map(word.__getitem__, docs)) for word in values]  # encoded, in docs order
+    if len(columns) == 2 and all(map(_plain, columns)):
+        return _two_words(docs, *columns)
+    decoded = [list(map(_positions(fmt), column)) for column in columns]
+    kept: list[int] = []
+    for d, first, *rest in zip(docs, *decoded, strict=True):
+        starts = set(first)
+        for offset, word in enumerate(rest, start=1):
+            starts.intersection_update([p - offset for p in word])
+            if not starts:
                 break
         else:
             kept.append(d)
     return kept
 
 
-class _Starts(dict[bytes, frozenset[int]]):
-    """Encoded positions of the phrase's word ``offset`` -> the phrase starts they allow."""
-
-    def __init__(self, decode: Any, offset: int) -> None:
-        super().__init__()
-        self.decode = decode
-        self.offset = offset
-
-    def __missing__(self, value: bytes) -> frozenset[int]:
-        positions = self.decode(value)
-        if self.offset:
-            positions = map((-self.offset).__add__, positions)
-        found = self[value] = frozenset(positions)
-        return found
+def _two_words(docs: list[int], xs: list[bytes], ys: list[bytes]) -> list[int]:
+    """``_adjacent`` for two words whose values are plain ``formats.Positions`` ones. Most
+    documents hold each word once: such a value is 13 bytes (the position one byte, ``K``)
+    or 14 (two bytes, ``M``), and adjacency is a subtraction of the bytes read in place."""
+    kept: list[int] = []
+    append = kept.append
+    one = (1).__add__
+    for d, x, y in zip(docs, xs, ys, strict=True):
+        nx, ny = len(x), len(y)
+        if nx <= 14 and ny <= 14:  # a list of two positions takes 16 bytes at least
+            px = x[10] if nx == 13 else x[10] | x[11] << 8
+            py = y[10] if ny == 13 else y[10] | y[11] << 8
+            if py - px == 1:
+                append(d)
+        elif not set(map(one, _decode(x))).isdisjoint(_decode(y)):
+            append(d)
+    return kept
 
 
 def _binary_sum(parts: list[list[float]]) -> list[float]:
@@ -142,15 +142,22 @@ def _binary_sum(parts: list[list[float]]) -> list[float]:
     return [x + y for x, y in zip(a, b, strict=True)]
 
 
-def _decoder(fmt: Any) -> Any:
-    """Encoded value -> its positions: ``Positions.decode_positions`` without its Python loop
-    (the same bytes read the same way) for that exact format, the format's own otherwise."""
+def _plain(encoded: list[bytes]) -> bool:
+    """Whether every value is a ``formats.Positions`` one: a 4-byte count, then a whole
+    protocol-2 pickle of a list (of the position deltas)."""
+    return all(map(methodcaller("startswith", _LIST_PICKLE, 4), encoded)) and all(
+        map(methodcaller("endswith", b"."), encoded)
+    )
+
+
+def _decode(value: bytes) -> Iterable[int]:
+    """A plain value's positions (``Positions.decode_positions``, its loop in C)."""
+    return accumulate(loads(value[4:]))
+
+
+def _positions(fmt: Any) -> Any:
+    """Encoded value -> its positions, by the format's own decoder unless it is the plain
+    ``formats.Positions`` (then ``_decode``: the same bytes read the same way)."""
     if type(fmt) is not formats.Positions:
         return fmt.decoder("positions")
-
-    def positions(value: bytes) -> Iterable[int]:
-        if not value.endswith(b"."):
-            value += b"."
-        return accumulate(loads(value[4:]))  # formats._INT_SIZE
-
-    return positions
+    return lambda value: list(_decode(value if value.endswith(b".") else value + b"."))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import weakref
 from array import array
+from bisect import bisect_left
 from itertools import accumulate
 from typing import Any
 
@@ -70,8 +71,11 @@ def fast_rank(searcher: Any, query: Any) -> Ranked | None:
     """Every match of ``query`` as ``searcher.search(query, limit=None)`` ranks it, or None
     when the query is not made of terms, phrases, ANDs and ORs (the caller then asks Whoosh)."""
     scores = fast_scores(searcher, query)
-    if scores is None:
-        return None
+    return None if scores is None else ranked_from(scores)
+
+
+def ranked_from(scores: Scores) -> Ranked:
+    """Whoosh's order of these scores: descending, ties by document number."""
     order = sorted(scores)
     order.sort(key=scores.__getitem__, reverse=True)  # stable: ties stay by docnum
     values = list(map(scores.__getitem__, order))  # a list converts faster than an iterator
@@ -118,8 +122,16 @@ def supported(query: Any, depth: int = 0) -> bool:
 class _Segment:
     """One leaf searcher: evaluates a query tree into local docnum -> score."""
 
-    def __init__(self, leaf: Any, weighting: scoring.BM25F, norms: dict[str, list[float]]) -> None:
+    def __init__(
+        self, leaf: Any, weighting: scoring.BM25F, norms: dict[str, list[float]], keep: bool = False
+    ) -> None:
+        """``keep``: remember every term's postings once read (``indexer.fasttop`` reads them
+        for the match set, then scores some documents from them)."""
         self.leaf = leaf
+        self.kept: dict[tuple[str, bytes], tuple[type, list[int], Any]] | None = (
+            {} if keep else None
+        )
+        self.phrases: dict[int, Scores | None] = {}  # kept: id of a phrase -> its matches
         self.norms = norms
         self.reader = leaf.reader()
         self.parent = leaf.get_parent()
@@ -198,7 +210,14 @@ class _Segment:
         """``Phrase.matcher``: a ``SpanNear2Matcher`` over the words (``indexer.fastphrase``),
         in a ``WrappingMatcher`` for a boost; a ``NullMatcher`` when a word is missing."""
         try:
-            scores = fastphrase.phrase_scores(self, q, only)
+            if self.kept is None:
+                scores = fastphrase.phrase_scores(self, q, only)
+            else:  # kept: every match once, then the documents asked for
+                if id(q) not in self.phrases:
+                    self.phrases[id(q)] = fastphrase.phrase_scores(self, q, None)
+                scores = self.phrases[id(q)]
+                if scores is not None and only is not None:
+                    scores = {d: s for d, s in scores.items() if d in only}
         except ValueError as exc:  # no positions: Whoosh raises its own error
             raise _Unsupported(str(exc)) from exc
         if scores is None:
@@ -221,8 +240,7 @@ class _Segment:
             return NullMatcher
         kind, ids, weights = self.postings(fieldname, btext, only)
         if only is not None:
-            weights = [tf for d, tf in zip(ids, weights, strict=True) if d in only]
-            ids = [d for d in ids if d in only]
+            ids, weights = _select(ids, weights, only)
         boost = q.boost  # score * boost (times 1.0 changes nothing)
         if not field.scorable:  # scoring.WeightScorer: the weight is the score
             values = [tf * boost for tf in weights]
@@ -263,6 +281,17 @@ class _Segment:
     ) -> tuple[type, list[int], Any]:
         """Every docnum of a term (deleted ones too) and its weight, a block at a time; the
         leaf matcher's class. ``values``: a list to extend with each posting's encoded value."""
+        kept = self.kept
+        if kept is not None and values is None:
+            found = kept.get((fieldname, btext))
+            if found is None:
+                found = kept[fieldname, btext] = self._read(fieldname, btext, None, None)
+            return found
+        return self._read(fieldname, btext, only, values)
+
+    def _read(
+        self, fieldname: str, btext: bytes, only: Any, values: list[Any] | None
+    ) -> tuple[type, list[int], Any]:
         m = self.reader.postings(fieldname, btext)
         if type(m) is FilterMatcher:  # the reader's deletion filter: ``term`` drops them
             m = m.child
@@ -329,6 +358,17 @@ class _Segment:
             raw = raw[: self.doccount] + bytes(max(0, self.doccount - len(raw)))
         per_field[fieldname] = raw
         return raw
+
+
+def _select(ids: list[int], weights: Any, only: Any) -> tuple[list[int], Any]:
+    """The postings of the documents in ``only``: a pass over the postings, or for a few
+    documents against many postings a binary search for each (ids ascend)."""
+    if len(only) * 16 >= len(ids):
+        kept = [w for d, w in zip(ids, weights, strict=True) if d in only]
+        return [d for d in ids if d in only], kept
+    n = len(ids)
+    found = [i for d in sorted(only) if (i := bisect_left(ids, d)) < n and ids[i] == d]
+    return [ids[i] for i in found], [weights[i] for i in found]
 
 
 def _token(cls: type, scores: Scores) -> Any:

@@ -1,11 +1,12 @@
 """Per-version caches: relevance rankings of a query's matches (computed once), and an LRU.
 
 Owns the one scoring pass: every document a query matches, with its BM25F score, in
-relevance order (Whoosh's own scoring, ties in document order). Filters, facet clicks, pages
-and exports of the same query text then only intersect sets and walk this order; the index
-is not read again. The cache belongs to one index version (a new version starts empty, so a
-ranking is never stale) and is bounded by the number of documents it holds, least recently
-used first out.
+relevance order (Whoosh's own scoring, ties in document order), or for a broad query its
+matches with only the best of them ranked (``TopRanked``, from ``indexer.fasttop``; the rest
+is ranked when a request first needs it). Filters, facet clicks, pages and exports of the same
+query text then only intersect sets and walk this order; the index is not read again. The
+cache belongs to one index version (a new version starts empty, so a ranking is never stale)
+and is bounded by the number of documents it holds, least recently used first out.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ class Ranked:
     scores: array[float]
     docs: frozenset[int]
 
-    def ordered_within(self, final: AbstractSet[int], limit: int) -> list[tuple[int, float]]:
+    @property
+    def size(self) -> int:
+        return len(self.order)
+
+    def ordered_within(
+        self, final: AbstractSet[int], limit: int, searcher: Any = None
+    ) -> list[tuple[int, float]]:
         """The first ``limit`` matches that are in ``final``, with their scores."""
         out: list[tuple[int, float]] = []
         if not final or limit <= 0:
@@ -47,10 +54,59 @@ class Ranked:
         return out
 
 
-def rank(searcher: Any, query: Any) -> Ranked:
-    """Score every match of ``query`` (one pass over its postings): terms, phrases, ANDs and ORs by
-    ``indexer.fastscore`` (the same scores, block at a time), anything else by Whoosh."""
-    from indexer.fastscore import fast_rank  # it imports Ranked from here
+class TopRanked:
+    """A query's matches (``docs``) of which only the best are ranked yet (``indexer.fasttop``):
+    ``top`` is (document, score) best first, exactly as the whole ranking begins, and no other
+    match can come before its last one. A request that needs more than ``top`` holds (deep
+    pages, filters that leave too few of them, exports) makes the whole ranking, once."""
+
+    def __init__(self, query: Any, docs: frozenset[int], top: list[tuple[int, float]]) -> None:
+        self.query = query
+        self.docs = docs
+        scores = array("f", (s for _, s in top))  # the precision Ranked keeps
+        self.top = list(zip((d for d, _ in top), scores, strict=True))
+        self.full: Ranked | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.docs)
+
+    def ordered_within(
+        self, final: AbstractSet[int], limit: int, searcher: Any = None
+    ) -> list[tuple[int, float]]:
+        """As ``Ranked.ordered_within`` (``final`` within ``docs``); ``searcher`` ranks every
+        match when ``top`` is not enough."""
+        if self.full is None:
+            out: list[tuple[int, float]] = []
+            if not final or limit <= 0:
+                return out
+            for docnum, score in self.top:
+                if docnum in final:
+                    out.append((docnum, score))
+                    if len(out) >= limit:
+                        return out
+            if len(out) == len(final):  # every document asked for is among the best
+                return out
+            if searcher is None:
+                raise ValueError("ranking every match needs a searcher")
+            full = rank_all(searcher, self.query)
+            self.full = Ranked(full.order, full.scores, self.docs)
+        return self.full.ordered_within(final, limit)
+
+
+def rank(searcher: Any, query: Any) -> Ranked | TopRanked:
+    """A query's matches, ranked: only its best ones first where ``indexer.fasttop`` can tell
+    them apart (broad queries), otherwise all of them (``rank_all``)."""
+    from indexer.fasttop import top_rank  # they import from here
+
+    found = top_rank(searcher, query)
+    return found if found is not None else rank_all(searcher, query)
+
+
+def rank_all(searcher: Any, query: Any) -> Ranked:
+    """Score every match of ``query`` (one pass over its postings): terms, phrases, ANDs and
+    ORs by ``indexer.fastscore`` (the same scores, block at a time), anything else by Whoosh."""
+    from indexer.fastscore import fast_rank
 
     fast = fast_rank(searcher, query)
     if fast is not None:
@@ -66,13 +122,13 @@ class RankCache:
 
     def __init__(self, max_docs: int = MAX_CACHED_DOCS) -> None:
         self.max_docs = max_docs
-        self._items: OrderedDict[str, Ranked] = OrderedDict()
+        self._items: OrderedDict[str, Ranked | TopRanked] = OrderedDict()
         self._docs = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str, compute: Callable[[], Ranked]) -> Ranked:
+    def get(self, key: str, compute: Callable[[], Ranked | TopRanked]) -> Ranked | TopRanked:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -81,7 +137,7 @@ class RankCache:
                 return found
             self.misses += 1
         ranked = compute()  # outside the lock: other queries go on meanwhile
-        size = len(ranked.order)
+        size = ranked.size
         if size > self.max_docs:
             return ranked
         with self._lock:
@@ -90,7 +146,7 @@ class RankCache:
                 self._docs += size
                 while self._docs > self.max_docs:
                     _, old = self._items.popitem(last=False)
-                    self._docs -= len(old.order)
+                    self._docs -= old.size
         return ranked
 
     def __len__(self) -> int:

@@ -28,7 +28,7 @@ from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
 from indexer.nogc import no_cyclic_gc, settle_after_open
 from indexer.query import parse, plain_words
-from indexer.ranking import Ranked, VersionCaches, rank
+from indexer.ranking import Ranked, TopRanked, VersionCaches, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
@@ -78,7 +78,7 @@ class _Match:
     final: AbstractSet[int]
     per_facet: dict[str, AbstractSet[int]]
     base: AbstractSet[int]
-    ranked: Ranked | None = None
+    ranked: Ranked | TopRanked | None = None
     scores: dict[int, float] = field(default_factory=dict)
 
 
@@ -234,7 +234,7 @@ class SearchService:
             sort = "start_desc"
         if sort == "relevance":
             assert m.ranked is not None
-            best = m.ranked.ordered_within(m.final, limit)
+            best = m.ranked.ordered_within(m.final, limit, m.searcher)
             m.scores = dict(best)
             return [docnum for docnum, _ in best]
         key, reverse = SORT_FIELDS[sort]

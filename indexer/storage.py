@@ -5,9 +5,11 @@ memory, and hands every reader a ``BufferFile`` over its part of the map; but ``
 starts by copying that part into a ``BytesIO``. Opening a reader therefore copied every
 segment's term table and postings (about a second per 100,000 projects), and an incremental
 build opens the index twice. ``ViewFile`` reads straight from the map instead: a file
-object (read, readline, readinto, seek, tell) over a ``memoryview``, copying only the bytes a
-read asks for. ``open_index`` installs it before opening; everything in this package opens
-indexes through it.
+object (read, readline, readinto, peek, seek, tell) over a ``memoryview``, copying only the
+bytes a read asks for. ``peek`` is there for the unpickler: with it, loading a small pickle
+(every posting block starts with one) is one peek and one read instead of a read per opcode.
+``open_index`` installs it before opening; everything in this package opens indexes through
+it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 import whoosh.filedb.compound as _compound
 from whoosh import index as whoosh_index
 from whoosh.filedb.structfile import BufferFile
+
+PEEK = 256  # bytes a peek returns: a posting block's header is about 30
 
 
 class ViewFile:
@@ -44,6 +48,13 @@ class ViewFile:
         data = self.read(len(memoryview(target).cast("B")))
         memoryview(target).cast("B")[: len(data)] = data
         return len(data)
+
+    def peek(self, size: int = 1) -> bytes:
+        """Bytes from the position on, without moving it: at most ``PEEK`` of them (the
+        unpickler asks for 128 KiB ahead, uses what it is given and reads on if that was not
+        enough)."""
+        pos = self._pos
+        return bytes(self._view[pos : pos + min(max(size, 1), PEEK)])
 
     def readline(self, size: int | None = -1) -> bytes:
         view, pos = self._view, self._pos

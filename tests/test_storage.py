@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import pickle
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
 from whoosh import fields, index
 from whoosh.qparser import QueryParser
 
-from indexer.storage import ViewBufferFile, ViewFile, open_index
+from indexer.storage import PEEK, ViewBufferFile, ViewFile, open_index
 
 DATA = b"first line\nsecond\n" + pickle.dumps({"k": [1, 2, 3]}, 2) + b"tail"
 
@@ -38,6 +39,34 @@ def test_view_file_reads_like_bytesio() -> None:
     assert view.readinto(target) == 4 and bytes(target) == b"tail"
     with pytest.raises(ValueError, match="negative"):
         view.seek(-1)
+
+
+def test_pickles_load_through_peek_and_stop_where_they_end() -> None:
+    """The unpickler peeks ahead and then reads only what it used: small pickles, one longer
+    than a peek, and back to back, each leaving the position just after itself."""
+    objs = [(128, 5, 3.0, 6, 17, 200), list(range(400)), {"k": "v" * 1000}, (1, 2)]
+    data = b"".join(pickle.dumps(o, 2) for o in objs) + b"tail"
+    view = ViewFile(memoryview(data))
+    ends = list(accumulate(len(pickle.dumps(o, 2)) for o in objs))
+    assert len(pickle.dumps(objs[1], 2)) > PEEK
+    for obj, end in zip(objs, ends, strict=True):
+        assert pickle.load(view) == obj
+        assert view.tell() == end
+    assert view.peek(2) == b"ta" and view.tell() == ends[-1]
+    assert view.peek(10) == b"tail" == view.read()
+    assert view.peek() == b""
+    calls = []
+
+    class Counted(ViewFile):
+        __slots__ = ()
+
+        def read(self, size: int | None = -1) -> bytes:
+            calls.append(size)
+            return super().read(size)
+
+    counted = Counted(memoryview(data))
+    assert pickle.load(counted) == objs[0]
+    assert len(calls) <= 2  # not one read per opcode
 
 
 def test_view_file_does_not_copy_the_buffer() -> None:

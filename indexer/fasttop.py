@@ -1,0 +1,194 @@
+"""The best matches of a broad query, exactly, without scoring every match first.
+
+Owns ``top_rank(searcher, query)``: for a query ``indexer.fastscore`` can score (terms,
+phrases, ANDs and ORs), every document it matches and the first part of its ranking
+(``ranking.TopRanked``); the whole ranking (``ranking.Ranked``, from the postings already
+read) where that is about as cheap or the best cannot be told apart; None for other shapes.
+
+A word is looked for in about ten fields with very different boosts, and a broad one matches
+hundreds of thousands of projects mostly through the big abstract fields, with small scores,
+while the first pages come from the few projects that also have it in a title. So:
+
+1. Every leaf's postings are read once (block at a time, kept for step 3); the match set is
+   the same tree evaluated on sets of document numbers (unions, intersections, in C).
+2. Each leaf gets an upper bound on what it adds to any score: its BM25 at the highest weight
+   and shortest field length found in its postings, times the boosts above it (a phrase: its
+   highest actual score). Leaves are taken in order of that bound until their documents (the
+   candidates) are enough; the others' bounds summed is what any document outside the
+   candidates can score at most.
+3. The candidates are scored exactly (``fastscore`` restricted to them: Whoosh's doubles).
+   Those scoring above that sum, with a small margin for rounding, are ranked: no other match
+   can come before any of them, and their order among themselves is the whole ranking's.
+
+Scores are sums of positive parts (positive boosts, BM25 is positive), which is what makes a
+sum of bounds a bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import query as Q
+from whoosh import scoring
+
+from indexer.fastscore import _scores, _Segment, _Unsupported, ranked_from, supported
+from indexer.ranking import Ranked, TopRanked
+
+#: Below this many matches, ranking them all is cheap (and serves every page).
+MIN_MATCHES = 20_000
+#: Candidates scored before the bound is tried (more leaves are added until there are).
+MIN_CANDIDATES = 2_000
+#: Stop adding candidates beyond this share of the matches: rank them all instead.
+MAX_SHARE = 0.25
+#: Ranked documents wanted: enough for the first pages and a deep page (page 50 of 20).
+WANTED = 1_000
+#: Ranked documents kept at most (a prefix of the ranking is a ranking too).
+KEEP = 10_000
+#: Fewer ranked than this (five pages) when the candidates run out: rank every match.
+ENOUGH = 100
+#: Relative margin on the bound, far above the rounding of a few dozen additions.
+MARGIN = 1e-7
+
+
+def top_rank(searcher: Any, query: Any) -> TopRanked | Ranked | None:
+    """Matches and first ranks of ``query`` (see the module), all its ranks, or None."""
+    weighting = searcher.weighting
+    if type(weighting) is not scoring.BM25F or weighting.use_final or not supported(query):
+        return None
+    leaves = _leaves(query, 1.0, [])
+    norms: dict[str, list[float]] = {}
+    segments = [
+        (_Segment(leaf, weighting, norms, keep=True), offset)
+        for leaf, offset in searcher.leaf_searchers()
+    ]
+    try:
+        return _top(query, leaves, segments)
+    except _Unsupported:
+        return None
+
+
+def _top(query: Any, leaves: list[tuple[Any, float]], segments: list[Any]) -> TopRanked | Ranked:
+    bounds = [0.0] * len(leaves)
+    local: list[tuple[Any, int, list[set[int]], set[int]]] = []
+    matched: set[int] = set()
+    for seg, offset in segments:
+        sets: dict[int, set[int]] = {}
+        per_leaf = []
+        for i, (leaf, boost) in enumerate(leaves):
+            docs, bound = _leaf(seg, leaf)
+            sets[id(leaf)] = docs
+            per_leaf.append(docs)
+            bounds[i] = max(bounds[i], bound * boost)
+        here = _match(query, sets)
+        local.append((seg, offset, per_leaf, here))
+        matched.update(map(offset.__add__, here) if offset else here)
+    if len(matched) < MIN_MATCHES or len(leaves) < 2:
+        return _all(query, segments)
+    by_bound = sorted(range(len(leaves)), key=bounds.__getitem__, reverse=True)
+
+    def floor(k: int) -> float:  # the most a match outside the first k leaves can score
+        return sum(bounds[j] for j in by_bound[k:]) * (1 + MARGIN)
+
+    scores: dict[int, float] = {}
+    candidates: list[set[int]] = [set() for _ in local]  # per segment, local numbers
+    count = included = 0
+    for k, i in enumerate(by_bound, start=1):
+        fresh = [
+            (per_leaf[i] & here) - seen
+            for (_, _, per_leaf, here), seen in zip(local, candidates, strict=True)
+        ]
+        grown = count + sum(map(len, fresh))
+        if grown > MAX_SHARE * len(matched):
+            break
+        count, included = grown, k
+        for (seg, offset, _, _), seen, new in zip(local, candidates, fresh, strict=True):
+            if new:
+                seen |= new
+                part = _scores(seg.run(query, new))
+                scores.update(zip(map(offset.__add__, part), part.values(), strict=True))
+        if count >= MIN_CANDIDATES and sum(map(floor(k).__lt__, scores.values())) >= WANTED:
+            break
+    ranked = _best(scores, floor(included), KEEP) if included else []
+    if len(ranked) < ENOUGH:
+        return _all(query, segments)
+    return TopRanked(query, frozenset(matched), ranked)
+
+
+def _best(scores: dict[int, float], floor: float, keep: int) -> list[tuple[int, float]]:
+    """The ``keep`` best documents scoring above ``floor``, best first, ties by number."""
+    values = sorted(filter(floor.__lt__, scores.values()), reverse=True)
+    if not values:
+        return []
+    least = values[min(keep, len(values)) - 1]
+    chosen = sorted((-s, d) for d, s in scores.items() if s >= least)
+    return [(d, -s) for s, d in chosen[:keep]]
+
+
+def _all(query: Any, segments: list[Any]) -> Ranked:
+    """Every match ranked, from the postings the segments already hold."""
+    scores: dict[int, float] = {}
+    for seg, offset in segments:
+        part = _scores(seg.run(query))
+        scores.update(zip(map(offset.__add__, part), part.values(), strict=True))
+    return ranked_from(scores)
+
+
+def _leaves(q: Any, boost: float, out: list[tuple[Any, float]]) -> list[tuple[Any, float]]:
+    """The tree's terms and phrases, each with the product of the boosts above it (a compound
+    of one child drops its own, as ``CompoundQuery.matcher`` does)."""
+    kind = type(q)
+    if kind is Q.Term or kind is Q.Phrase:
+        out.append((q, boost))
+        return out
+    subs = q.subqueries
+    inner = boost * q.boost if len(subs) > 1 else boost
+    for sub in subs:
+        _leaves(sub, inner, out)
+    return out
+
+
+def _leaf(seg: Any, q: Any) -> tuple[set[int], float]:
+    """A leaf's live documents in this segment and the most it adds to a score (times its own
+    boost, not the ones above it)."""
+    if type(q) is Q.Phrase:
+        found = _scores(seg.phrase(q, None))
+        return set(found), max(found.values(), default=0.0)
+    fieldname = q.fieldname
+    if fieldname not in seg.schema:
+        return set(), 0.0
+    field = seg.schema[fieldname]
+    try:
+        btext = field.to_bytes(q.text)
+    except ValueError:
+        return set(), 0.0
+    if (fieldname, btext) not in seg.reader:
+        return set(), 0.0
+    _, ids, weights = seg.postings(fieldname, btext, None)
+    docs = set(ids)
+    docs -= seg.deleted
+    if not ids:
+        return docs, 0.0
+    heaviest = max(weights)
+    if not field.scorable:  # scoring.WeightScorer: the weight is the score
+        return docs, heaviest * q.boost
+    # scoring.bm25 grows with the weight and falls with the field length: at the heaviest
+    # weight and a length of 0 it bounds every posting of the term.
+    w = seg.weighting
+    B, K1 = w._field_B.get(fieldname, w.B), w.K1
+    if not 0 <= B <= 1 or K1 < 0:
+        raise _Unsupported("a BM25 length norm that does not grow with length")
+    idf = seg.parent.idf(fieldname, btext)
+    return docs, idf * ((heaviest * (K1 + 1)) / (heaviest + K1 * (1 - B))) * q.boost
+
+
+def _match(q: Any, sets: dict[int, set[int]]) -> set[int]:
+    """The documents the tree matches, from its leaves' documents."""
+    kind = type(q)
+    if kind is Q.Term or kind is Q.Phrase:
+        return sets[id(q)]
+    parts = [_match(sub, sets) for sub in q.subqueries]
+    if not parts:
+        return set()
+    if kind is Q.And:
+        return set.intersection(*sorted(parts, key=len))
+    return set().union(*parts)

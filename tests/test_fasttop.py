@@ -1,0 +1,120 @@
+"""The best matches without ranking them all (``indexer.fasttop``), against Whoosh's ranking.
+
+On the same two real KTH indexes as ``test_fastscore`` (two segments; then deletions and a
+third segment), with the thresholds lowered to this small collection's size so that the bound
+decides: a ``TopRanked``'s matches must be exactly Whoosh's, its ranked documents exactly the
+beginning of Whoosh's order with the same scores, and any request it cannot answer alone (a
+longer page, a filter) must get Whoosh's order from the whole ranking it then makes.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import pytest
+from whoosh import query as Q
+
+from indexer import fasttop
+from indexer.query import parse
+from indexer.ranking import Ranked, TopRanked, rank
+from tests import test_fastscore
+
+QUERIES = test_fastscore.QUERIES
+homes = test_fastscore.homes  # the same real indexes (built again for this module)
+opened = test_fastscore.opened
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thresholds for a collection of about a thousand projects."""
+    monkeypatch.setattr(fasttop, "MIN_MATCHES", 0)
+    monkeypatch.setattr(fasttop, "MIN_CANDIDATES", 5)
+    monkeypatch.setattr(fasttop, "WANTED", 10)
+    monkeypatch.setattr(fasttop, "ENOUGH", 3)
+    monkeypatch.setattr(fasttop, "MAX_SHARE", 0.6)
+
+
+def _whoosh(searcher: Any, query: Any) -> list[tuple[int, float]]:
+    """Whoosh's whole ranking, (docnum, score as the rankings keep it: float32)."""
+    top = searcher.search(query, limit=None).top_n
+    return list(zip((d for _, d in top), array("f", (s for s, _ in top)), strict=True))
+
+
+def _check(searcher: Any, query: Any) -> TopRanked | Ranked:
+    expected = _whoosh(searcher, query)
+    found = fasttop.top_rank(searcher, query)
+    assert found is not None, query
+    assert found.docs == {d for d, _ in expected}, query
+    if isinstance(found, Ranked):
+        assert list(zip(found.order, found.scores, strict=True)) == expected, query
+        return found
+    assert 0 < len(found.top) < len(expected), query
+    assert found.top == expected[: len(found.top)], query
+    n = len(found.top)
+    assert found.ordered_within(found.docs, n) == expected[:n]
+    assert found.full is None  # answered from the best ones alone
+    every_third = frozenset(d for d, _ in expected[::3])
+    assert (
+        found.ordered_within(every_third, 8, searcher)
+        == [(d, s) for d, s in expected if d in every_third][:8]
+    )
+    assert found.ordered_within(found.docs, n + 5, searcher) == expected[: n + 5]
+    return found
+
+
+@pytest.mark.usefixtures("small")
+def test_top_ranks_are_whooshs_first_ranks(opened: tuple[Any, Any]) -> None:
+    searcher, decompounder = opened
+    kinds = {}
+    for text in QUERIES:
+        kinds[text] = type(_check(searcher, parse(text, decompounder)))
+    tops = [t for t, kind in kinds.items() if kind is TopRanked]
+    assert len(tops) >= 10, kinds  # the bound decides for most broad queries here
+    assert {"research", "energi", "forskning"} <= set(tops)
+
+
+@pytest.mark.usefixtures("small")
+def test_hand_made_shapes(opened: tuple[Any, Any]) -> None:
+    """Boosts at every level (products of them bound the leaves), a phrase among words, an
+    Or of one child (its boost dropped, as Whoosh drops it)."""
+    searcher, _ = opened
+    research = Q.Or(
+        [Q.Term("title_en", "research", boost=8.0), Q.Term("text_exact", "research")], boost=2.0
+    )
+    queries = [
+        research,
+        Q.Or([research, Q.Term("abstract_en", "energi", boost=0.5)], boost=0.5),
+        Q.And([Q.Or([research], boost=9.0), Q.Term("org", "kth", boost=3.0)]),
+        Q.Or([Q.Phrase("text_exact", ["machine", "learning"], boost=4.0), research]),
+    ]
+    assert any(isinstance(_check(searcher, q), TopRanked) for q in queries)
+
+
+def test_real_thresholds_rank_small_queries_whole(opened: tuple[Any, Any]) -> None:
+    """At the real thresholds a thousand projects is too few to bother: the whole ranking,
+    from the postings already read, as ``rank`` gives it."""
+    searcher, decompounder = opened
+    query = parse("research", decompounder)
+    found = rank(searcher, query)
+    assert isinstance(found, Ranked)
+    assert list(zip(found.order, found.scores, strict=True)) == _whoosh(searcher, query)
+    assert fasttop.top_rank(searcher, Q.Every()) is None  # not a shape it scores
+
+
+@pytest.mark.usefixtures("small")
+def test_a_bound_too_low_would_be_caught(
+    opened: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test above can fail: with the bound ignored, documents from outside the
+    candidates are missed and the first ranks differ from Whoosh's for some query."""
+    searcher, decompounder = opened
+    monkeypatch.setattr(fasttop, "MARGIN", -1.0)  # floor = 0: every candidate "ranked"
+    wrong = 0
+    for text in QUERIES:
+        query = parse(text, decompounder)
+        found = fasttop.top_rank(searcher, query)
+        if isinstance(found, TopRanked):
+            expected = _whoosh(searcher, query)
+            wrong += found.top != expected[: len(found.top)]
+    assert wrong
