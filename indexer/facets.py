@@ -134,6 +134,16 @@ class DocTable:
                     break
         return out
 
+    def prepare_orders(self) -> None:
+        """Every order ``first_in_order`` walks, made as the version opens rather than by the
+        first request that sorts by it (about 0.3 s each per million documents)."""
+        ascending = sorted(self.live)
+        for key, values in (("start", self.start), ("end", self.end), ("amount", self.amount)):
+            for reverse in (False, True):
+                self._orders[(key, reverse)] = sorted(
+                    ascending, key=values.__getitem__, reverse=reverse
+                )
+
     @cached_property
     def live_canonical(self) -> frozenset[int]:
         return self.live & self.canonical
@@ -240,16 +250,22 @@ class DocTable:
     def tally(self, docs: AbstractSet[int]) -> Counter[int]:
         """How many of ``docs`` have each facet value (by number): one pass over the documents'
         value numbers in C, instead of one set intersection per value. The whole collection's
-        tally (browsing with no query or filter) is made once per version."""
-        if docs is self.live_canonical or docs is self.live:
-            key = 0 if docs is self.live else 1
-            found = self._tallies.get(key)
-            if found is None:
-                found = self._tallies[key] = Counter(
-                    chain.from_iterable(map(self.doc_values.__getitem__, docs))
-                )
-            return found
-        return Counter(chain.from_iterable(map(self.doc_values.__getitem__, docs)))
+        tally (browsing with no query or filter) is made once per version; more than half of
+        it is counted as the whole less the rest (a broad query's facets)."""
+        for key, pool in ((1, self.live_canonical), (0, self.live)):
+            if docs is pool:
+                return self._whole(key, pool)
+            if 2 * len(docs) > len(pool) and docs <= pool:
+                whole = self._whole(key, pool).copy()
+                whole.subtract(_count(self.doc_values, pool - docs))
+                return whole
+        return _count(self.doc_values, docs)
+
+    def _whole(self, key: int, pool: frozenset[int]) -> Counter[int]:
+        found = self._tallies.get(key)
+        if found is None:
+            found = self._tallies[key] = _count(self.doc_values, pool)
+        return found
 
     def _parent_prefixes(self, name: str, req: SearchRequest) -> tuple[str, ...] | None:
         for parent in _PARENT.get(name, ()):
@@ -266,6 +282,10 @@ class DocTable:
             for s in ("ongoing", "upcoming", "finished")
         )
         return Facet(STATUS_FACET, values, tuple(req.status))
+
+
+def _count(doc_values: list[tuple[int, ...]], docs: AbstractSet[int]) -> Counter[int]:
+    return Counter(chain.from_iterable(map(doc_values.__getitem__, docs)))
 
 
 def _overlap(a: AbstractSet[int], b: AbstractSet[int]) -> int:

@@ -4,6 +4,7 @@ Owns ``top_rank(searcher, query)``: for a query ``indexer.fastscore`` can score 
 phrases, ANDs and ORs), every document it matches and the first part of its ranking
 (``ranking.TopRanked``); the whole ranking (``ranking.Ranked``, from the postings already
 read) where that is about as cheap or the best cannot be told apart; None for other shapes.
+And ``match_set``: step 1 below alone, for requests that only need which documents match.
 
 A word is looked for in about ten fields with very different boosts, and a broad one matches
 hundreds of thousands of projects mostly through the big abstract fields, with small scores,
@@ -12,7 +13,7 @@ while the first pages come from the few projects that also have it in a title. S
 1. Every leaf's postings are read once (block at a time, kept for step 3); the match set is
    the same tree evaluated on sets of document numbers (unions, intersections, in C).
 2. Each leaf gets an upper bound on what it adds to any score: its BM25 at the highest weight
-   and shortest field length found in its postings, times the boosts above it (a phrase: its
+   found in its postings and a field length of 0, times the boosts above it (a phrase: its
    highest actual score). Leaves are taken in order of that bound until their documents (the
    candidates) are enough; the others' bounds summed is what any document outside the
    candidates can score at most.
@@ -26,6 +27,7 @@ sum of bounds a bound.
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import Any
 
 from whoosh import query as Q
@@ -52,24 +54,51 @@ MARGIN = 1e-7
 
 def top_rank(searcher: Any, query: Any) -> TopRanked | Ranked | None:
     """Matches and first ranks of ``query`` (see the module), all its ranks, or None."""
-    weighting = searcher.weighting
-    if type(weighting) is not scoring.BM25F or weighting.use_final or not supported(query):
+    segments = _segments(searcher, query)
+    if segments is None:
         return None
     leaves = _leaves(query, 1.0, [])
-    norms: dict[str, list[float]] = {}
-    segments = [
-        (_Segment(leaf, weighting, norms, keep=True), offset)
-        for leaf, offset in searcher.leaf_searchers()
-    ]
     try:
-        return _top(query, leaves, segments)
+        bounds, local, matched = _matches(query, leaves, segments)
+        if len(matched) < MIN_MATCHES or len(leaves) < 2:
+            return _all(query, segments)
+        return _top(query, bounds, local, matched, segments)
     except _Unsupported:
         return None
 
 
-def _top(query: Any, leaves: list[tuple[Any, float]], segments: list[Any]) -> TopRanked | Ranked:
+def match_set(searcher: Any, query: Any) -> frozenset[int] | None:
+    """Every document ``query`` matches (step 1 alone), or None for another shape."""
+    segments = _segments(searcher, query)
+    if segments is None:
+        return None
+    try:
+        return frozenset(_matches(query, _leaves(query, 1.0, []), segments)[2])
+    except _Unsupported:
+        return None
+
+
+def _segments(searcher: Any, query: Any) -> list[tuple[Any, int]] | None:
+    weighting = searcher.weighting
+    if type(weighting) is not scoring.BM25F or weighting.use_final or not supported(query):
+        return None
+    norms: dict[str, list[float]] = {}
+    return [
+        (_Segment(leaf, weighting, norms, keep=True), offset)
+        for leaf, offset in searcher.leaf_searchers()
+    ]
+
+
+Local = tuple[Any, int, list[set[int]], set[int]]  # segment, offset, per leaf, matched
+
+
+def _matches(
+    query: Any, leaves: list[tuple[Any, float]], segments: list[tuple[Any, int]]
+) -> tuple[list[float], list[Local], set[int]]:
+    """Step 1 and the bounds of step 2: per leaf its bound, per segment each leaf's documents
+    and the matches (local numbers), and all matches (global numbers)."""
     bounds = [0.0] * len(leaves)
-    local: list[tuple[Any, int, list[set[int]], set[int]]] = []
+    local: list[Local] = []
     matched: set[int] = set()
     for seg, offset in segments:
         sets: dict[int, set[int]] = {}
@@ -82,9 +111,18 @@ def _top(query: Any, leaves: list[tuple[Any, float]], segments: list[Any]) -> To
         here = _match(query, sets)
         local.append((seg, offset, per_leaf, here))
         matched.update(map(offset.__add__, here) if offset else here)
-    if len(matched) < MIN_MATCHES or len(leaves) < 2:
-        return _all(query, segments)
-    by_bound = sorted(range(len(leaves)), key=bounds.__getitem__, reverse=True)
+    return bounds, local, matched
+
+
+def _top(
+    query: Any,
+    bounds: list[float],
+    local: list[Local],
+    matched: set[int],
+    segments: list[tuple[Any, int]],
+) -> TopRanked | Ranked:
+    """Steps 2 and 3."""
+    by_bound = sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True)
 
     def floor(k: int) -> float:  # the most a match outside the first k leaves can score
         return sum(bounds[j] for j in by_bound[k:]) * (1 + MARGIN)
@@ -120,8 +158,9 @@ def _best(scores: dict[int, float], floor: float, keep: int) -> list[tuple[int, 
     if not values:
         return []
     least = values[min(keep, len(values)) - 1]
-    chosen = sorted((-s, d) for d, s in scores.items() if s >= least)
-    return [(d, -s) for s, d in chosen[:keep]]
+    chosen = sorted(compress(scores.keys(), map(least.__le__, scores.values())))
+    chosen.sort(key=scores.__getitem__, reverse=True)  # stable: ties stay by number
+    return [(d, scores[d]) for d in chosen[:keep]]
 
 
 def _all(query: Any, segments: list[Any]) -> Ranked:

@@ -57,15 +57,23 @@ class Ranked:
 class TopRanked:
     """A query's matches (``docs``) of which only the best are ranked yet (``indexer.fasttop``):
     ``top`` is (document, score) best first, exactly as the whole ranking begins, and no other
-    match can come before its last one. A request that needs more than ``top`` holds (deep
-    pages, filters that leave too few of them, exports) makes the whole ranking, once."""
+    match can come before its last one; None when none is ranked yet (the matches were wanted
+    without an order). A request that needs more than ``top`` holds (deep pages, filters that
+    leave too few of them, exports) makes the whole ranking, once."""
 
-    def __init__(self, query: Any, docs: frozenset[int], top: list[tuple[int, float]]) -> None:
+    def __init__(
+        self, query: Any, docs: frozenset[int], top: list[tuple[int, float]] | None
+    ) -> None:
         self.query = query
         self.docs = docs
+        self.top: list[tuple[int, float]] | None = None
+        self.full: Ranked | None = None
+        if top is not None:
+            self._keep(top)
+
+    def _keep(self, top: list[tuple[int, float]]) -> None:
         scores = array("f", (s for _, s in top))  # the precision Ranked keeps
         self.top = list(zip((d for d, _ in top), scores, strict=True))
-        self.full: Ranked | None = None
 
     @property
     def size(self) -> int:
@@ -74,12 +82,20 @@ class TopRanked:
     def ordered_within(
         self, final: AbstractSet[int], limit: int, searcher: Any = None
     ) -> list[tuple[int, float]]:
-        """As ``Ranked.ordered_within`` (``final`` within ``docs``); ``searcher`` ranks every
-        match when ``top`` is not enough."""
-        if self.full is None:
+        """As ``Ranked.ordered_within`` (``final`` within ``docs``); ``searcher`` ranks the
+        matches when ``top`` is not enough."""
+        if not final or limit <= 0:
+            return []
+        if self.full is None and self.top is None:
+            if searcher is None:
+                raise ValueError("ranking the matches needs a searcher")
+            found = rank(searcher, self.query)
+            if isinstance(found, Ranked):
+                self.full = Ranked(found.order, found.scores, self.docs)
+            else:
+                self.top = found.top
+        if self.full is None and self.top is not None:
             out: list[tuple[int, float]] = []
-            if not final or limit <= 0:
-                return out
             for docnum, score in self.top:
                 if docnum in final:
                     out.append((docnum, score))
@@ -91,7 +107,17 @@ class TopRanked:
                 raise ValueError("ranking every match needs a searcher")
             full = rank_all(searcher, self.query)
             self.full = Ranked(full.order, full.scores, self.docs)
+        assert self.full is not None
         return self.full.ordered_within(final, limit)
+
+
+def matches(searcher: Any, query: Any) -> Ranked | TopRanked:
+    """A query's matches, not yet ranked where ``indexer.fasttop`` can find them without
+    scoring (ranked on demand), otherwise ranked (``rank``)."""
+    from indexer.fasttop import match_set
+
+    docs = match_set(searcher, query)
+    return TopRanked(query, docs, None) if docs is not None else rank(searcher, query)
 
 
 def rank(searcher: Any, query: Any) -> Ranked | TopRanked:

@@ -28,11 +28,12 @@ from indexer.facets import DocTable
 from indexer.hits import HitMaker, body, title
 from indexer.nogc import no_cyclic_gc, settle_after_open
 from indexer.query import parse, plain_words
-from indexer.ranking import Ranked, TopRanked, VersionCaches, rank
+from indexer.ranking import Ranked, TopRanked, VersionCaches, matches, rank
 from indexer.request import SearchRequest, check_dimensions
 from indexer.results import Hit, SearchResult, StatsTable
 from indexer.snippets import Snippets
-from indexer.stats import stat_rows, statistics
+from indexer.stats import prepare as prepare_statistics
+from indexer.stats import statistics
 from indexer.storage import open_index
 from indexer.versions import IndexLocation, read_manifest
 
@@ -128,7 +129,7 @@ class SearchService:
     def stats(self, request: SearchRequest, by: tuple[str, ...]) -> StatsTable:
         req = replace(request, page=1, size=1, with_facets=False).validated()
         dims = check_dimensions(tuple(by))
-        m = self._match(req)
+        m = self._match(req, ranked=False)
         table: StatsTable = m.version.caches.stats.get(
             (_state_key(req), dims),
             lambda: statistics(
@@ -156,7 +157,7 @@ class SearchService:
 
     def count(self, request: SearchRequest) -> int:
         req = replace(request, page=1, size=1, with_facets=False).validated()
-        return len(self._match(req).final)
+        return len(self._match(req, ranked=False).final)
 
     def get(self, source: str, source_id: str) -> Record:
         """The record with this id; ``RecordWithdrawn`` or ``RecordNotFound`` otherwise."""
@@ -215,16 +216,23 @@ class SearchService:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _match(self, req: SearchRequest) -> _Match:
+    def _match(self, req: SearchRequest, ranked: bool = True) -> _Match:
+        """The request's documents. ``ranked``: whether relevance order may be needed (a
+        search, an export), else only which documents match (statistics, counts; sorting by
+        another key): a query met first that way is ranked when a request needs it."""
         version = self._current()
         searcher = self._searcher(version)
         query = parse(req.q, version.decompounder) if req.q.strip() else None
-        ranked = None
+        found = None
         if query is not None:
-            ranked = version.caches.ranks.get(req.q.strip(), lambda: rank(searcher, query))
-        base = version.table.base(None if ranked is None else ranked.docs, req)
+            if ranked and req.sort == "relevance":
+                compute = lambda: rank(searcher, query)  # noqa: E731
+            else:
+                compute = lambda: matches(searcher, query)  # noqa: E731
+            found = version.caches.ranks.get(req.q.strip(), compute)
+        base = version.table.base(None if found is None else found.docs, req)
         final, per_facet = version.table.apply(base, req)
-        return _Match(version, searcher, query, req, final, per_facet, base, ranked)
+        return _Match(version, searcher, query, req, final, per_facet, base, found)
 
     def _ordered(self, m: _Match, limit: int) -> list[int]:
         if not m.final:
@@ -283,7 +291,7 @@ class SearchService:
         suggestion = " ".join(fixed)
         alt = replace(m.request, q=suggestion)
         try:
-            better = len(self._match(alt).final)
+            better = len(self._match(alt, ranked=False).final)
         except IndexerError as exc:  # e.g. the corrected words form an invalid query
             log.debug("no suggestion for %r: %s", m.request.q, exc)
             return None
@@ -362,7 +370,8 @@ def _open_version(path: Path) -> _Version:
     ix = open_index(path)
     with ix.reader() as reader, no_cyclic_gc():  # millions of new objects, no cycles
         table = DocTable.load(reader)
-        stat_rows(table)  # made as the version opens, not by its first statistics request
+        prepare_statistics(table)  # as the version opens, not by its first requests
+        table.prepare_orders()
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
     compounds = path / COMPOUNDS_FILE
     decompounder = Decompounder.load(compounds) if compounds.is_file() else None

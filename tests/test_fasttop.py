@@ -10,6 +10,8 @@ longer page, a filter) must get Whoosh's order from the whole ranking it then ma
 from __future__ import annotations
 
 from array import array
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +19,15 @@ from whoosh import query as Q
 
 from indexer import fasttop
 from indexer.query import parse
-from indexer.ranking import Ranked, TopRanked, rank
+from indexer.ranking import Ranked, TopRanked, matches, rank
+from indexer.request import SearchRequest
+from indexer.search import SearchService
 from tests import test_fastscore
 
 QUERIES = test_fastscore.QUERIES
 homes = test_fastscore.homes  # the same real indexes (built again for this module)
 opened = test_fastscore.opened
+FILTER = {"year": ("2024",)}
 
 
 @pytest.fixture
@@ -118,3 +123,43 @@ def test_a_bound_too_low_would_be_caught(
             expected = _whoosh(searcher, query)
             wrong += found.top != expected[: len(found.top)]
     assert wrong
+
+
+@pytest.mark.usefixtures("small")
+def test_matches_alone_then_ranked_when_asked(opened: tuple[Any, Any]) -> None:
+    """Statistics, counts and other sorts need only which documents match: ``matches``
+    finds them without scoring, and the first request that needs relevance order ranks them
+    (the best first where the bound allows, all of them when a request needs more)."""
+    searcher, decompounder = opened
+    for text in ("research", "energi", "klimat vatten", '"machine learning" OR energi'):
+        query = parse(text, decompounder)
+        expected = _whoosh(searcher, query)
+        found = matches(searcher, query)
+        assert isinstance(found, TopRanked), text
+        assert found.top is None and found.full is None
+        assert found.docs == {d for d, _ in expected}
+        with pytest.raises(ValueError, match="searcher"):
+            found.ordered_within(found.docs, 5)
+        assert found.ordered_within(found.docs, 5, searcher) == expected[:5]
+        assert found.top is not None or found.full is not None
+        assert found.ordered_within(found.docs, len(expected), searcher) == expected
+        assert found.full is not None
+    other = parse("energi -vatten", decompounder)  # NOT: Whoosh ranks it, in full
+    assert isinstance(matches(searcher, other), Ranked)
+
+
+def test_the_service_orders_alike_whatever_came_first(homes: dict[str, Path]) -> None:
+    """A query first met by statistics and a sort by amount (matches only) and then searched
+    by relevance gives the page a fresh service gives, page after page and filtered."""
+    warmed = SearchService(homes["plain"] / "index")
+    fresh = SearchService(homes["plain"] / "index")
+    for text in ("energi", "research", "klimat vatten"):
+        req = SearchRequest(q=text, size=10)
+        warmed.stats(req, ("year",))
+        by_amount = warmed.search(replace(req, sort="amount_desc"))
+        assert warmed.count(req) == by_amount.total > 10
+        for page in (1, 3):
+            for r in (replace(req, page=page), replace(req, page=page, filters=FILTER)):
+                got, want = warmed.search(r), fresh.search(r)
+                assert got.total == want.total
+                assert [(h.uid, h.score) for h in got.hits] == [(h.uid, h.score) for h in want.hits]
