@@ -46,6 +46,7 @@ class DocTable:
     _status_cache: dict[int, dict[str, frozenset[int]]] = field(default_factory=dict)
     _orders: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
     _tallies: dict[int, Counter[int]] = field(default_factory=dict)
+    _status_counts: dict[tuple[int, str, bool], int] = field(default_factory=dict)
     #: What other modules derive from the table once per version (statistics groups).
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -134,9 +135,12 @@ class DocTable:
                     break
         return out
 
-    def prepare_orders(self) -> None:
-        """Every order ``first_in_order`` walks, made as the version opens rather than by the
-        first request that sorts by it (about 0.3 s each per million documents)."""
+    def prepare(self) -> None:
+        """Made as the version opens rather than by the first request that needs them: every
+        order ``first_in_order`` walks, and the tallies of the whole collection (each about
+        0.3 s per million documents)."""
+        self._whole(0, self.live)
+        self._whole(1, self.live_canonical)
         ascending = sorted(self.live)
         for key, values in (("start", self.start), ("end", self.end), ("amount", self.amount)):
             for reverse in (False, True):
@@ -207,11 +211,12 @@ class DocTable:
     ) -> list[Facet]:
         out = []
         tallies: dict[int, Counter[int]] = {}  # one count per distinct set (often one in all)
+        pool = self.live if req.include_twins else self.live_canonical  # every set is within
         for name in FACET_FIELDS:
             docs = per_facet[name]
             tally = tallies.get(id(docs))
             if tally is None:
-                tally = tallies[id(docs)] = self.tally(docs)
+                tally = tallies[id(docs)] = self.tally(docs, pool)
             ids = self.value_ids[name]
             counts: list[tuple[str, int, bool]] = []
             prefixes = self._parent_prefixes(name, req)
@@ -244,21 +249,24 @@ class DocTable:
                     name, values, req.filters.get(name, ()), more=max(0, len(counts) - len(shown))
                 )
             )
-        out.append(self._status_facet(per_facet[STATUS_FACET], req))
+        out.append(self._status_facet(per_facet[STATUS_FACET], req, pool))
         return out
 
-    def tally(self, docs: AbstractSet[int]) -> Counter[int]:
+    def tally(self, docs: AbstractSet[int], pool: frozenset[int] | None = None) -> Counter[int]:
         """How many of ``docs`` have each facet value (by number): one pass over the documents'
         value numbers in C, instead of one set intersection per value. The whole collection's
         tally (browsing with no query or filter) is made once per version; more than half of
-        it is counted as the whole less the rest (a broad query's facets)."""
-        for key, pool in ((1, self.live_canonical), (0, self.live)):
-            if docs is pool:
-                return self._whole(key, pool)
-            if 2 * len(docs) > len(pool) and docs <= pool:
-                whole = self._whole(key, pool).copy()
-                whole.subtract(_count(self.doc_values, pool - docs))
-                return whole
+        it is counted as the whole less the rest (a broad query's facets). ``pool``: the live
+        or the live canonical documents, which ``docs`` is known to be within."""
+        for key, whole in ((1, self.live_canonical), (0, self.live)):
+            if docs is whole:
+                return self._whole(key, whole)
+            if pool is not None and pool is not whole:
+                continue
+            if 2 * len(docs) > len(whole) and (pool is not None or docs <= whole):
+                counts = self._whole(key, whole).copy()
+                counts.subtract(_count(self.doc_values, whole - docs))
+                return counts
         return _count(self.doc_values, docs)
 
     def _whole(self, key: int, pool: frozenset[int]) -> Counter[int]:
@@ -274,14 +282,35 @@ class DocTable:
                 return tuple(chosen)
         return None
 
-    def _status_facet(self, docs: AbstractSet[int], req: SearchRequest) -> Facet:
-        """Status counts over projects (facilities have no period)."""
-        by_status = self.status_sets(today_int(req.on))
+    def _status_facet(
+        self, docs: AbstractSet[int], req: SearchRequest, pool: frozenset[int]
+    ) -> Facet:
+        """Status counts over projects (facilities have no period); for more than half of the
+        pool, each status's count in the pool (once per day) less its count in the rest."""
+        day = today_int(req.on)
+        by_status = self.status_sets(day)
+        if 2 * len(docs) > len(pool):
+            rest = pool - docs
+            counts = {
+                s: self._status_count(day, s, pool) - _overlap(by_status[s], rest)
+                for s in by_status
+            }
+        else:
+            counts = {s: _overlap(by_status[s], docs) for s in by_status}
         values = tuple(
-            FacetValue(s, STATUS_LABELS[s][req.lang], _overlap(by_status[s], docs), s in req.status)
+            FacetValue(s, STATUS_LABELS[s][req.lang], counts[s], s in req.status)
             for s in ("ongoing", "upcoming", "finished")
         )
         return Facet(STATUS_FACET, values, tuple(req.status))
+
+    def _status_count(self, day: int, status: str, pool: frozenset[int]) -> int:
+        key = (day, status, pool is self.live)
+        found = self._status_counts.get(key)
+        if found is None:
+            if len(self._status_counts) >= 48:
+                self._status_counts.clear()
+            found = self._status_counts[key] = _overlap(self.status_sets(day)[status], pool)
+        return found
 
 
 def _count(doc_values: list[tuple[int, ...]], docs: AbstractSet[int]) -> Counter[int]:

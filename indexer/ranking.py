@@ -19,6 +19,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer.nogc import no_cyclic_gc
+
 #: Matched documents all cached rankings may hold together (about 45 bytes each): at least
 #: this many, and ``CACHED_DOCS_PER_DOC`` per document of the version (a broad query matches
 #: a quarter of a collection; at 1,000,000 projects a fixed 2,000,000 held eight of them).
@@ -116,8 +118,9 @@ def matches(searcher: Any, query: Any) -> Ranked | TopRanked:
     scoring (ranked on demand), otherwise ranked (``rank``)."""
     from indexer.fasttop import match_set
 
-    docs = match_set(searcher, query)
-    return TopRanked(query, docs, None) if docs is not None else rank(searcher, query)
+    with no_cyclic_gc():
+        docs = match_set(searcher, query)
+        return TopRanked(query, docs, None) if docs is not None else rank(searcher, query)
 
 
 def rank(searcher: Any, query: Any) -> Ranked | TopRanked:
@@ -125,8 +128,9 @@ def rank(searcher: Any, query: Any) -> Ranked | TopRanked:
     them apart (broad queries), otherwise all of them (``rank_all``)."""
     from indexer.fasttop import top_rank  # they import from here
 
-    found = top_rank(searcher, query)
-    return found if found is not None else rank_all(searcher, query)
+    with no_cyclic_gc():  # lists of hundreds of thousands of postings, no cycles
+        found = top_rank(searcher, query)
+        return found if found is not None else rank_all(searcher, query)
 
 
 def rank_all(searcher: Any, query: Any) -> Ranked:
@@ -134,13 +138,14 @@ def rank_all(searcher: Any, query: Any) -> Ranked:
     ORs by ``indexer.fastscore`` (the same scores, block at a time), anything else by Whoosh."""
     from indexer.fastscore import fast_rank
 
-    fast = fast_rank(searcher, query)
-    if fast is not None:
-        return fast
-    results = searcher.search(query, limit=None)
-    top = results.top_n  # (score, docnum), best first
-    order = array("i", (d for _, d in top))
-    return Ranked(order, array("f", (s for s, _ in top)), frozenset(order))
+    with no_cyclic_gc():
+        fast = fast_rank(searcher, query)
+        if fast is not None:
+            return fast
+        results = searcher.search(query, limit=None)
+        top = results.top_n  # (score, docnum), best first
+        order = array("i", (d for _, d in top))
+        return Ranked(order, array("f", (s for s, _ in top)), frozenset(order))
 
 
 class RankCache:

@@ -371,7 +371,7 @@ def _open_version(path: Path) -> _Version:
     with ix.reader() as reader, no_cyclic_gc():  # millions of new objects, no cycles
         table = DocTable.load(reader)
         prepare_statistics(table)  # as the version opens, not by its first requests
-        table.prepare_orders()
+        table.prepare()
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
     compounds = path / COMPOUNDS_FILE
     decompounder = Decompounder.load(compounds) if compounds.is_file() else None

@@ -18,6 +18,7 @@ import pytest
 from harvesters.records import Project
 from harvesters.store import RecordStore
 from indexer.analysis import english_analyzer, exact_analyzer, swedish_analyzer
+from indexer.documents import today_int
 from indexer.errors import InvalidQuery, InvalidRequest, RecordNotFound
 from indexer.request import SearchRequest
 from indexer.search import SearchService
@@ -316,11 +317,13 @@ def test_sorting(kth_service: SearchService) -> None:
 def test_sort_orders_and_statistics_are_made_when_a_version_opens(kth_home: Path) -> None:
     """Browsing sorts the whole collection: its orders are made as the version opens (a
     million documents: about 0.3 s each), and each is the order a sort of the live
-    documents gives (ties by document number); so are the common statistics groups."""
+    documents gives (ties by document number); so are the common statistics groups and the
+    whole collection's facet counts."""
     service = SearchService(kth_home / "index")
     service.count(SearchRequest())
     table = service._current().table
     assert set(table.derived["stats"]) == set(PREPARED) == {("year",), ("year", "funder")}
+    assert set(table._tallies) == {0, 1}  # the whole collection's facet counts
     assert set(table._orders) == {(k, r) for k in ("start", "end", "amount") for r in (0, 1)}
     for (key, reverse), order in table._orders.items():
         values = {"start": table.start, "end": table.end, "amount": table.amount}[key]
@@ -373,7 +376,8 @@ def _facet(result, name):  # type: ignore[no-untyped-def]
 
 def test_facet_tallies_of_most_of_the_collection(kth_service: SearchService) -> None:
     """More than half of the collection is tallied as the whole less the rest: the same
-    counts as counting the documents themselves, for the canonical pool and all live ones."""
+    counts as counting the documents themselves, for the canonical pool and all live ones,
+    and the same status counts."""
     table = kth_service._current().table
 
     def direct(docs: frozenset[int]) -> dict[int, int]:
@@ -383,9 +387,15 @@ def test_facet_tallies_of_most_of_the_collection(kth_service: SearchService) -> 
                 counts[v] = counts.get(v, 0) + 1
         return counts
 
+    by_status = table.status_sets(today_int(None))
     for pool in (table.live_canonical, table.live):
         ordered = sorted(pool)
         for docs in (pool, frozenset(ordered[::3]), frozenset(ordered[: len(ordered) * 9 // 10])):
-            got = {v: c for v, c in table.tally(docs).items() if c}
-            assert got == direct(docs)
+            for known in (None, pool):
+                got = {v: c for v, c in table.tally(docs, known).items() if c}
+                assert got == direct(docs)
+            status = table._status_facet(docs, SearchRequest(), pool)
+            assert {v.value: v.count for v in status.values} == {
+                s: len(by_status[s] & docs) for s in ("ongoing", "upcoming", "finished")
+            }
     assert 2 * len(frozenset(ordered[: len(ordered) * 9 // 10])) > len(table.live)
