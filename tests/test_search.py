@@ -324,6 +324,7 @@ def test_sort_orders_and_statistics_are_made_when_a_version_opens(kth_home: Path
     table = service._current().table
     assert set(table.derived["stats"]) == set(PREPARED) == {("year",), ("year", "funder")}
     assert set(table._tallies) == {0, 1}  # the whole collection's facet counts
+    assert len(table._status_counts) == 6  # three statuses today, in either pool
     assert set(table._orders) == {(k, r) for k in ("start", "end", "amount") for r in (0, 1)}
     for (key, reverse), order in table._orders.items():
         values = {"start": table.start, "end": table.end, "amount": table.amount}[key]
