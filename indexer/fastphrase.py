@@ -122,7 +122,7 @@ def _two_words(docs: list[int], xs: list[bytes], ys: list[bytes]) -> list[int]:
     one = (1).__add__
     for d, x, y in zip(docs, xs, ys, strict=True):
         nx, ny = len(x), len(y)
-        if nx <= 14 and ny <= 14:  # a list of two positions takes 16 bytes at least
+        if 13 <= nx <= 14 and 13 <= ny <= 14:  # one position each (two take 16 bytes)
             px = x[10] if nx == 13 else x[10] | x[11] << 8
             py = y[10] if ny == 13 else y[10] | y[11] << 8
             if py - px == 1:
