@@ -215,11 +215,12 @@ class DocTable:
         out = []
         tallies: dict[int, Counter[int]] = {}  # one count per distinct set (often one in all)
         pool = self.live if req.include_twins else self.live_canonical  # every set is within
+        rests: dict[int, AbstractSet[int]] = {}  # the pool less a set, for tallies and status
         for name in FACET_FIELDS:
             docs = per_facet[name]
             tally = tallies.get(id(docs))
             if tally is None:
-                tally = tallies[id(docs)] = self.tally(docs, pool)
+                tally = tallies[id(docs)] = self.tally(docs, pool, rests)
             ids = self.value_ids[name]
             counts: list[tuple[str, int, bool]] = []
             prefixes = self._parent_prefixes(name, req)
@@ -252,15 +253,21 @@ class DocTable:
                     name, values, req.filters.get(name, ()), more=max(0, len(counts) - len(shown))
                 )
             )
-        out.append(self._status_facet(per_facet[STATUS_FACET], req, pool))
+        out.append(self._status_facet(per_facet[STATUS_FACET], req, pool, rests))
         return out
 
-    def tally(self, docs: AbstractSet[int], pool: frozenset[int] | None = None) -> Counter[int]:
+    def tally(
+        self,
+        docs: AbstractSet[int],
+        pool: frozenset[int] | None = None,
+        rests: dict[int, AbstractSet[int]] | None = None,
+    ) -> Counter[int]:
         """How many of ``docs`` have each facet value (by number): one pass over the documents'
         value numbers in C, instead of one set intersection per value. The whole collection's
         tally (browsing with no query or filter) is made once per version; more than half of
         it is counted as the whole less the rest (a broad query's facets). ``pool``: the live
-        or the live canonical documents, which ``docs`` is known to be within."""
+        or the live canonical documents, which ``docs`` is known to be within; ``rests``
+        keeps each set's rest for the status counts of the same request."""
         for key, whole in ((1, self.live_canonical), (0, self.live)):
             if docs is whole:
                 return self._whole(key, whole)
@@ -268,7 +275,7 @@ class DocTable:
                 continue
             if 2 * len(docs) > len(whole) and (pool is not None or docs <= whole):
                 counts = self._whole(key, whole).copy()
-                counts.subtract(_count(self.doc_values, whole - docs))
+                counts.subtract(_count(self.doc_values, _rest(whole, docs, rests)))
                 return counts
         return _count(self.doc_values, docs)
 
@@ -286,14 +293,18 @@ class DocTable:
         return None
 
     def _status_facet(
-        self, docs: AbstractSet[int], req: SearchRequest, pool: frozenset[int]
+        self,
+        docs: AbstractSet[int],
+        req: SearchRequest,
+        pool: frozenset[int],
+        rests: dict[int, AbstractSet[int]] | None = None,
     ) -> Facet:
         """Status counts over projects (facilities have no period); for more than half of the
         pool, each status's count in the pool (once per day) less its count in the rest."""
         day = today_int(req.on)
         by_status = self.status_sets(day)
         if 2 * len(docs) > len(pool):
-            rest = pool - docs
+            rest = _rest(pool, docs, rests)
             counts = {
                 s: self._status_count(day, s, pool) - _overlap(by_status[s], rest)
                 for s in by_status
@@ -314,6 +325,18 @@ class DocTable:
                 self._status_counts.clear()
             found = self._status_counts[key] = _overlap(self.status_sets(day)[status], pool)
         return found
+
+
+def _rest(
+    pool: frozenset[int], docs: AbstractSet[int], rests: dict[int, AbstractSet[int]] | None
+) -> AbstractSet[int]:
+    """``pool`` less ``docs``, made once per set of one request (``rests``, by set id)."""
+    if rests is None:
+        return pool - docs
+    found = rests.get(id(docs))
+    if found is None:
+        found = rests[id(docs)] = pool - docs
+    return found
 
 
 def _count(doc_values: list[tuple[int, ...]], docs: AbstractSet[int]) -> Counter[int]:
