@@ -14,14 +14,23 @@ The columns (CSV header or JSON keys), documented in the README:
 ``services``        what it offers (Swedish); ``services_en`` English
 ``access``          who may use it and how (Swedish); ``access_en`` English; the words
                     ``companies`` / ``academia`` here are searchable
+``access_for``      ``companies``, ``academia``, ``both`` or ``unknown``; when empty it is
+                    read from the access texts (``facility_sources.access``)
 ``contact``         e-mail or name
 ``url``             its web page (http or https)
 ``subjects``        SSIF codes (1, 3 or 5 digits) separated by ``;``, ``,``, ``|`` or spaces
                     (quote the cell when the separator is the CSV delimiter)
+``country``         ISO 3166-1 code or name ("SE", "Sweden", "Sverige"); when empty: the
+                    point's country, else "SE" when the city is a Swedish town
+``lat``, ``lon``    the point, in decimal degrees (both or neither)
 ==================  ===================================================================
 
+The region (a Swedish county) comes from the point, else from the city by name
+(``facility_sources.places``: "Huddinge" is in Stockholm county).
+
 CSV may use ``,`` or ``;`` and may start with a byte-order mark. A bad row (no id, no name,
-a duplicate id, a bad URL or subject code, extra columns) is a ``ParseError`` naming the line
+a duplicate id, a bad URL or subject code, an unknown country or access kind, a bad point,
+extra columns) is a ``ParseError`` naming the line
 and the reason; the run's error budget decides whether the rest is committed.
 """
 
@@ -36,6 +45,9 @@ from typing import Any
 from harvesters.clean import clean_str, clean_text
 from harvesters.csv_rows import bad_bytes, bad_bytes_in, decode_text, read_csv
 from harvesters.errors import ParseError, SourceProtocolError
+from harvesters.facility_sources import places
+from harvesters.facility_sources.access import access_kind, classify_access
+from harvesters.facility_sources.common import coordinates
 from harvesters.progress import Progress
 from harvesters.records import Facility, OrgRef, Subject, SubjectPath, Text
 from harvesters.run import Parsed
@@ -61,6 +73,10 @@ COLUMNS = (
     "contact",
     "url",
     "subjects",
+    "access_for",
+    "country",
+    "lat",
+    "lon",
 )
 _CODE = re.compile(r"^\d{1}$|^\d{3}$|^\d{5}$")
 
@@ -166,6 +182,9 @@ def facility_from_row(source: str, row: Any, where: str) -> Facility:
         else ()
     )
     kind = clean_str(row.get("type"))
+    access = Text(clean_text(row.get("access")), clean_text(row.get("access_en")))
+    city = clean_str(row.get("city"))
+    lat, lon, country, region = _place(fid, where, row, city)
     return Facility(
         source=source,
         source_id=fid,
@@ -175,12 +194,58 @@ def facility_from_row(source: str, row: Any, where: str) -> Facility:
         owners=owners,
         types=(Text(kind, kind),) if kind else (),
         subjects=_subjects(fid, where, row.get("subjects")),
-        city=clean_str(row.get("city")),
+        city=city,
         services=Text(clean_text(row.get("services")), clean_text(row.get("services_en"))),
-        access=Text(clean_text(row.get("access")), clean_text(row.get("access_en"))),
+        access=access,
         contact=clean_str(row.get("contact")),
         url=url,
+        country=country,
+        region=region,
+        lat=lat,
+        lon=lon,
+        access_for=_access_for(fid, where, row, access),
     )
+
+
+def _access_for(fid: str, where: str, row: dict[str, Any], access: Text) -> str:
+    stated = clean_str(row.get("access_for"))
+    if stated is None:
+        return classify_access(access.sv, access.en)
+    kind = access_kind(stated)
+    if kind is None:
+        raise ParseError(
+            fid, f"{where}: access_for must be companies, academia, both or unknown, not {stated!r}"
+        )
+    return kind
+
+
+def _place(
+    fid: str, where: str, row: dict[str, Any], city: str | None
+) -> tuple[float | None, float | None, str | None, str | None]:
+    """(lat, lon, country, region) of a row: the stated point and country, else what the
+    gazetteer says of the point or the city."""
+    lat_text, lon_text = clean_str(row.get("lat")), clean_str(row.get("lon"))
+    lat = lon = None
+    place = None
+    if lat_text or lon_text:
+        if not (lat_text and lon_text):
+            raise ParseError(fid, f"{where}: a point needs both lat and lon")
+        try:
+            lat, lon = coordinates(lat_text, lon_text)
+        except ValueError as exc:
+            raise ParseError(fid, f"{where}: {exc}") from None
+        place = places.locate(lat, lon)
+    stated = clean_str(row.get("country"))
+    country = places.country_code(stated)
+    if stated and country is None:
+        raise ParseError(fid, f"{where}: unknown country {stated!r}")
+    if country is None and place is not None:
+        country = place.country
+    if country is None and places.is_known_town(city, "SE"):
+        country = "SE"
+    if place is not None and place.country == country and place.region:
+        return lat, lon, country, place.region
+    return lat, lon, country, places.region_of_town(city, country)
 
 
 def _subjects(fid: str, where: str, raw: Any) -> tuple[SubjectPath, ...]:

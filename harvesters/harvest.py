@@ -13,12 +13,24 @@ from harvesters.cerif_harvest import harvest_cerif, parse_cerif_pages
 from harvesters.config import Config
 from harvesters.errors import ConfigError
 from harvesters.facility_list import parse_facility_lists
+from harvesters.facility_sources.esfri import parse_esfri
+from harvesters.facility_sources.lightsources import parse_lightsources
+from harvesters.facility_sources.meril import parse_meril
+from harvesters.facility_sources.scilifelab import parse_scilifelab
 from harvesters.progress import Progress
 from harvesters.run import Parsed, RunReport, ingest, parse_swecris
-from harvesters.sources import Source
+from harvesters.sources import FILE_KINDS, Source
 from harvesters.store import RawPayload
 
 Parser = Callable[[Sequence[RawPayload], Progress], Parsed]
+FileParser = Callable[[str, Sequence[RawPayload], Progress | None], Parsed]
+FILE_PARSERS: dict[str, FileParser] = {
+    "facility-list": parse_facility_lists,
+    "meril": parse_meril,
+    "esfri": parse_esfri,
+    "lightsources": parse_lightsources,
+    "scilifelab": parse_scilifelab,
+}
 
 
 def parser_for(source: Source) -> Parser:
@@ -26,8 +38,9 @@ def parser_for(source: Source) -> Parser:
         return parse_swecris
     if source.kind == "oai-cerif":
         return lambda payloads, progress: parse_cerif_pages(source.name, payloads, progress)
-    if source.kind == "facility-list":
-        return lambda payloads, progress: parse_facility_lists(source.name, payloads, progress)
+    if source.kind in FILE_PARSERS:
+        parse = FILE_PARSERS[source.kind]
+        return lambda payloads, progress: parse(source.name, payloads, progress)
     raise ValueError(f"no parser for source kind {source.kind!r}")
 
 
@@ -61,9 +74,10 @@ def harvest(
             quiet=quiet,
             options={"search": search or {}},
         )
-    if source.kind == "facility-list":
+    if source.kind in FILE_KINDS:
+        what = "a facility list" if source.kind == "facility-list" else "read from saved files"
         raise ConfigError(
-            f"{source.name} is a facility list: import its files with "
+            f"{source.name} is {what}: import its files with "
             f"`research-index import {source.name} FILE...`"
         )
     raise ValueError(f"no harvester for source kind {source.kind!r}")

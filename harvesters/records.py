@@ -25,6 +25,30 @@ KIND_PROJECT = "project"
 KIND_FACILITY = "facility"
 KIND_ORGANISATION = "organisation"
 KIND_PERSON = "person"
+KIND_PUBLICATION = "publication"
+
+# Who may use a facility (``Facility.access_for``): a facet and a filter.
+ACCESS_COMPANIES = "companies"
+ACCESS_ACADEMIA = "academia"
+ACCESS_BOTH = "both"
+ACCESS_UNKNOWN = "unknown"
+ACCESS_KINDS = (ACCESS_COMPANIES, ACCESS_ACADEMIA, ACCESS_BOTH, ACCESS_UNKNOWN)
+
+# The kinds of link a facility has to other records (``Link.kind``).
+LINK_FUNDED_BY = "funded-by"  # an infrastructure grant that pays for it
+LINK_USES = "uses"  # a project says it uses it (CERIF Project/Uses, Equipment used_by)
+LINK_MENTIONS = "mentions"  # a project's title or abstract names it (evidence: the sentence)
+LINK_SERVED = "served"  # a publication the facility served (SciLifeLab labels)
+LINK_OWNED_BY = "owned-by"  # its owner organisation
+LINK_HOSTED_BY = "hosted-by"  # the organisation it is hosted at (a grant's coordinator)
+LINK_KINDS = (
+    LINK_FUNDED_BY,
+    LINK_USES,
+    LINK_MENTIONS,
+    LINK_SERVED,
+    LINK_OWNED_BY,
+    LINK_HOSTED_BY,
+)
 
 SUBJECT_SCHEME_SSIF2011 = "SSIF2011"
 
@@ -205,8 +229,44 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class YearCount:
+    """How many of something (publications, projects) a year."""
+
+    year: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A facility's link to another record, with its kind (``LINK_*``) and its evidence.
+
+    ``target`` is the other record's uid (``source:id``) or, for organisations, its key (org
+    number or name key); ``name`` is what to show; ``evidence`` says why the link exists (the
+    sentence that names the facility, a publication's qualifier such as "Service"); ``year``
+    dates it; ``source`` is the source that said so.
+    """
+
+    kind: str
+    target: str
+    name: Text = field(default_factory=Text)
+    evidence: str | None = None
+    year: int | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Facility(_Stored):
-    """A research facility or piece of equipment (CERIF Equipment; a core facility list row)."""
+    """A research facility or piece of equipment (CERIF Equipment; a facility list row; a
+    MERIL or ESFRI infrastructure; a light source or one of its beamlines; a SciLifeLab unit).
+
+    Importers fill what their source says. ``country`` is an ISO 3166-1 alpha-2 code,
+    ``region`` the country's first-level division (a Swedish county) and ``lat``/``lon`` the
+    point, when known; ``access_for`` is one of ``ACCESS_KINDS``; ``part_of`` links a beamline
+    to its light source or a unit to its platform. The facility registry (``indexer``) merges
+    the records of one facility from several sources into one ``Facility`` and fills
+    ``members`` (the uids of the records it was made of), ``parts``, ``fundings`` (its
+    infrastructure grants) and ``links``.
+    """
 
     source: str
     source_id: str
@@ -226,7 +286,23 @@ class Facility(_Stored):
     source_url: str | None = None
     loaded: str | None = None
     updated: str | None = None
+    country: str | None = None
+    region: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    access_for: str | None = None
+    part_of: Ref | None = None
+    aliases: tuple[str, ...] = ()
+    publications_by_year: tuple[YearCount, ...] = ()
+    members: tuple[Ref, ...] = ()
+    parts: tuple[Ref, ...] = ()
+    fundings: tuple[Funding, ...] = ()
+    links: tuple[Link, ...] = ()
     kind: str = KIND_FACILITY
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.source_id)
 
 
 @dataclass(frozen=True)
@@ -258,12 +334,44 @@ class PersonRecord(_Stored):
     kind: str = KIND_PERSON
 
 
-Record = Project | Facility | Organisation | PersonRecord
+@dataclass(frozen=True)
+class FacilityUse:
+    """A facility a publication says it used, and how (SciLifeLab: "Service",
+    "Collaborative", "Technology development", or nothing said)."""
+
+    facility: Ref
+    how: str | None = None
+
+
+@dataclass(frozen=True)
+class Publication(_Stored):
+    """A publication with the facilities that served it (SciLifeLab's publication database).
+
+    Kept in the store as evidence of a facility's use; not a search document of its own.
+    """
+
+    source: str
+    source_id: str
+    title: Text = field(default_factory=Text)
+    abstract: Text = field(default_factory=Text)
+    year: int | None = None
+    published: str | None = None
+    journal: str | None = None
+    authors: tuple[str, ...] = ()
+    doi: str | None = None
+    pmid: str | None = None
+    facilities: tuple[FacilityUse, ...] = ()
+    source_url: str | None = None
+    kind: str = KIND_PUBLICATION
+
+
+Record = Project | Facility | Organisation | PersonRecord | Publication
 KINDS: dict[str, type] = {
     KIND_PROJECT: Project,
     KIND_FACILITY: Facility,
     KIND_ORGANISATION: Organisation,
     KIND_PERSON: PersonRecord,
+    KIND_PUBLICATION: Publication,
 }
 
 

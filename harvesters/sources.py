@@ -3,7 +3,9 @@
 Sources come from a TOML file: ``$RESEARCH_INDEX_SOURCES`` if set, else ``<home>/sources.toml``
 when it exists, else the documented default shipped beside this module
 (``sources.default.toml``). Each ``[sources.NAME]`` table has a ``kind`` (``swecris`` or
-``oai-cerif``, or ``facility-list`` for hand-kept lists that are imported, not fetched), a
+``oai-cerif``; or, for files that are imported, not fetched, ``facility-list`` for hand-kept
+lists and ``meril``, ``esfri``, ``lightsources``, ``scilifelab`` for the public facility
+registers of ``harvesters.facility_sources``: ``FILE_KINDS``, which need no ``base_url``), a
 ``base_url``, optional ``sets``, ``token_env`` (the *name* of the environment
 variable holding a credential, never the credential), ``delay``, ``timeout``,
 ``max_retries`` and ``enabled``. The registry is a mapping, so a new kind is one entry in
@@ -22,7 +24,8 @@ from typing import Any
 from harvesters.config import Config
 from harvesters.errors import ConfigError
 
-KINDS = ("swecris", "oai-cerif", "facility-list")
+FILE_KINDS = ("facility-list", "meril", "esfri", "lightsources", "scilifelab")
+KINDS = ("swecris", "oai-cerif", *FILE_KINDS)
 DEFAULT_FILE = Path(__file__).with_name("sources.default.toml")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -93,11 +96,11 @@ def _source(path: Path, name: str, entry: Any, config: Config) -> Source:
     if kind not in KINDS:
         raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     base_url = entry.get("base_url")
-    if kind == "facility-list":  # files a user imports; nothing to fetch
+    if kind in FILE_KINDS:  # files a user imports; nothing to fetch
         base_url = base_url or "file:"
     elif kind == "swecris" and name == "swecris":
         base_url = config.swecris_base_url  # SWECRIS_BASE_URL / config.toml win
-    if kind != "facility-list" and (
+    if kind not in FILE_KINDS and (
         not isinstance(base_url, str) or not base_url.startswith(("http://", "https://"))
     ):
         raise ConfigError(f"{where}: base_url must be an http(s) URL")

@@ -38,16 +38,18 @@ from harvesters.store_scan import scan, withdrawn_ids
 from indexer.decompound import Decompounder
 from indexer.documents import Labels, uid_of
 from indexer.errors import BuildFailed, IndexShrinkRefused
+from indexer.facility_maps import save_registry
 from indexer.fastindex import SegmentBuilder
 from indexer.nogc import no_cyclic_gc
 from indexer.parallel import (
     Shared,
+    add_facilities,
     add_in_workers,
     document,
     full_build,
-    links_from_store,
     merge_labels,
 )
+from indexer.registry.build import Registry, build_registry
 from indexer.schema import SCHEMA_VERSION
 from indexer.storage import open_index
 from indexer.versions import MANIFEST, IndexLocation, Version, write_manifest
@@ -140,7 +142,6 @@ def _build(
     location = IndexLocation(config.index_root)
     current = location.current()
     seq = store.max_seq()
-    expected = _count(store)
     same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
     if current and same_schema and not full and current.manifest.get("store_seq") == seq:
         log.info("index %s is up to date with the store (seq %d)", current.name, seq)
@@ -152,17 +153,20 @@ def _build(
             store_seq=seq,
             seconds=time.monotonic() - t0,
         )
+    registry = build_registry(config.store_path, config.home)
+    expected = store.count(kind=KIND_PROJECT) + len(registry.facilities)
     _check_shrink(config, current, expected, allow_shrink)
     target = location.new_version_dir()
     try:
         if current and same_schema and not full and not _needs_full(current.path):
             report = _incremental(
-                config, store, current.path, target, current.manifest, quiet, procs
+                config, store, current.path, target, current.manifest, registry, quiet, procs
             )
         else:
-            report = _full(config, target, expected, quiet, procs)
+            report = _full(config, target, expected, registry, quiet, procs)
         report.store_seq = seq
         _save_withdrawn(target, config)
+        save_registry(target, registry)
         validate(target, expected)
         report.doc_count = expected
         report.seconds = time.monotonic() - t0
@@ -177,6 +181,7 @@ def _build(
                 "doc_count": expected,
                 "store_seq": seq,
                 "counts": _counts_by_source(store),
+                "facilities": registry.report,
                 "build_seconds": round(report.seconds, 3),
             },
         )
@@ -200,20 +205,20 @@ def _build(
     return report
 
 
-INDEXED_KINDS = (KIND_PROJECT, KIND_FACILITY)
+INDEXED_KINDS = (KIND_PROJECT, KIND_FACILITY)  # withdrawn ones answer 410
+#: Store records indexed one document each; facilities are made by the registry.
+RECORD_KINDS = (KIND_PROJECT,)
 
 #: Changed records per process below which an incremental build stays in one process (each
 #: process adds a segment, and starting one costs more than indexing a few hundred records).
 PARALLEL_MIN_DOCS = 250
 
 
-def _count(store: RecordStore) -> int:
-    return sum(store.count(kind=k) for k in INDEXED_KINDS)
-
-
-def _full(config: Config, target: Path, total: int, quiet: bool, procs: int) -> BuildReport:
+def _full(
+    config: Config, target: Path, total: int, registry: Registry, quiet: bool, procs: int
+) -> BuildReport:
     added, labels, shared = full_build(
-        config.store_path, INDEXED_KINDS, target, total, procs=procs, quiet=quiet
+        config.store_path, RECORD_KINDS, target, total, registry, procs=procs, quiet=quiet
     )
     shared.decompounder.save(target / COMPOUNDS_FILE)
     _save_labels(target, labels)
@@ -246,11 +251,12 @@ def _incremental(
     base: Path,
     target: Path,
     manifest: dict[str, Any],
+    registry: Registry,
     quiet: bool,
     procs: int = 1,
 ) -> BuildReport:
-    """Apply records changed since the base version; facilities are re-derived every time
-    (their users and subjects follow the projects), which costs little: they are few. With
+    """Apply records changed since the base version; facilities are made anew every time
+    by the registry (their links follow the projects), which costs little: they are few. With
     ``procs`` > 1 and at least ``PARALLEL_MIN_DOCS`` changed records per process, forked
     processes index them (one new segment each) while this one holds the write lock."""
     for item in base.iterdir():
@@ -261,23 +267,20 @@ def _incremental(
                 _link_or_copy(item, target / item.name)
     shared = Shared(
         config.store_path,
-        INDEXED_KINDS,
-        links_from_store(config.store_path),
+        RECORD_KINDS,
+        registry,
         Decompounder.load(target / COMPOUNDS_FILE),
     )
     labels = _load_labels(target)
     ix = open_index(target)
     report = BuildReport("incremental", None, False, 0)
     since = int(manifest.get("store_seq", 0))
-    changed = list(scan(config.store_path, INDEXED_KINDS, since_seq=since, include_withdrawn=True))
-    seen = {(r.source, r.id) for r in changed}
-    changed += [
-        r for r in scan(config.store_path, (KIND_FACILITY,)) if (r.source, r.id) not in seen
-    ]
+    changed = list(scan(config.store_path, RECORD_KINDS, since_seq=since, include_withdrawn=True))
     active = [r for r in changed if r.status == "active"]
     procs = max(1, min(procs, os.cpu_count() or 1, len(active) // PARALLEL_MIN_DOCS))
     builder = SegmentBuilder(ix)
     try:
+        before = builder.writer.delete_by_term("kind", KIND_FACILITY)
         with Progress("index (incremental)", total=len(changed), quiet=quiet) as progress:
             for raw in changed:  # first every old copy goes: changed, withdrawn or deleted
                 deleted = builder.writer.delete_by_term("uid", uid_of(raw.source, raw.id))
@@ -287,6 +290,10 @@ def _incremental(
                 else:
                     report.updated += bool(deleted)
                     report.added += not deleted
+            made = add_facilities(builder, shared, labels)
+            report.updated += min(before, made)
+            report.added += max(0, made - before)
+            report.deleted += max(0, before - made)
             if procs > 1:
                 segments, label_data = add_in_workers(target, shared, active, procs, progress)
                 merge_labels(labels, label_data)

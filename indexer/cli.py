@@ -98,6 +98,10 @@ def _filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--award", action="append", default=[], help="award type id (1-5, 999)")
     g.add_argument("--year", action="append", default=[], help="funding year")
     g.add_argument("--subject", action="append", default=[], help="SSIF code (1, 3 or 5 digits)")
+    g.add_argument("--kind", action="append", default=[], choices=("project", "facility"))
+    g.add_argument("--access", action="append", default=[], help="facilities open to: companies")
+    g.add_argument("--country", action="append", default=[], help="facility country, e.g. SE")
+    g.add_argument("--source", action="append", default=[], help="record source, e.g. meril")
     g.add_argument("--status", action="append", default=[], choices=STATUSES)
     g.add_argument("--on", type=date.fromisoformat, help="status date (default today)")
     g.add_argument("--amount-min", type=float)
@@ -108,7 +112,17 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
     filters: dict[str, tuple[str, ...]] = {}
-    for name in ("funder", "org", "org_type", "award", "year"):
+    for name in (
+        "funder",
+        "org",
+        "org_type",
+        "award",
+        "year",
+        "kind",
+        "access",
+        "country",
+        "source",
+    ):
         if getattr(args, name):
             filters[name] = tuple(getattr(args, name))
     for code in args.subject:
@@ -184,15 +198,34 @@ def cmd_search(args: argparse.Namespace, config: Config) -> int:
 def _print_result(result: SearchResult) -> None:
     first = (result.page - 1) * result.size + 1
     last = first + len(result.hits) - 1
-    print(f"{result.total} projects" + (f", showing {first}-{last}" if result.hits else ""))
+    noun = _noun(result)
+    print(f"{result.total} {noun}" + (f", showing {first}-{last}" if result.hits else ""))
     if result.did_you_mean:
         print(f"did you mean: {result.did_you_mean}")
     for h in result.hits:
         money = f"{h.total_sek:,.0f} SEK" if h.total_sek is not None else "- SEK"
         org = h.coordinator.name if h.coordinator else "-"
+        if h.kind == "facility":
+            where = ", ".join(x for x in (h.record.get("city"), h.record.get("country")) if x)
+            print(f"\n{h.source}/{h.id}  [facility]  {where or '-'}")
+            print(f"  {h.title}")
+            print(f"  {org}; access: {h.record.get('access_for') or 'unknown'}")
+            continue
         print(f"\n{h.id}  [{h.status}]  {h.start or '?'} – {h.end or '?'}  {money}")
         print(f"  {h.title}")
         print(f"  {org}; {', '.join(f.name or '?' for f in h.funders)}")
+
+
+def _noun(result: SearchResult) -> str:
+    """What the count counts: projects, facilities, or both."""
+    chosen = set(result.filters.get("kind", ()))
+    kinds = chosen or {
+        v.value for f in result.facets if f.name == "kind" for v in f.values if v.count
+    }
+    kinds = kinds or {h.kind for h in result.hits}
+    if kinds == {"facility"}:
+        return "facilities"
+    return "projects" if kinds <= {"project"} else "results (projects and facilities)"
 
 
 def cmd_stats(args: argparse.Namespace, config: Config) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 from harvesters.records import KIND_FACILITY, KIND_PROJECT, OrgRef, Project, Text
 from indexer.decompound import Decompounder, expand_compounds
+from indexer.sources import source_label
 
 OPEN_END = 99991231  # a project with no end date is open-ended: ongoing once started
 NO_START = 0
@@ -50,8 +51,8 @@ def slug(text: str) -> str:
 
 def org_key(org: OrgRef) -> str | None:
     """The facet value of an organisation: its org number, else a stable key from its name."""
-    if org.id:
-        return org.id.replace(" ", "")
+    if org.id:  # a CERIF id ("OrgUnits/1") keeps no slash: it is part of a page address
+        return org.id.replace(" ", "").replace("/", "~")
     name = org.name.sv or org.name.en
     if not name:
         return None
@@ -119,6 +120,7 @@ def facts(p: Project) -> dict[str, Any]:
         "twin": p.twin_of is not None,
         "kind": KIND_PROJECT,
         "facilities": sorted({uid_of(p.source, r.id) for r in p.facilities if r.id}),
+        "source": [p.source],
     }
 
 
@@ -149,6 +151,7 @@ def to_document(
         if ref.id:
             labels.add("facility", uid_of(p.source, ref.id), ref.name)
     labels.add("kind", KIND_PROJECT, KIND_LABELS[KIND_PROJECT])
+    labels.add("source", p.source, source_label(p.source))
     f = facts(p)
     sv_text = " ".join(t for t in (p.title.sv, p.abstract.sv) if t)
     doc: dict[str, Any] = {
@@ -176,6 +179,7 @@ def to_document(
         "f_ssif5": " ".join(sorted({c[2] for c in f["subjects"] if c[2]})),
         "f_twin": "twin" if f["twin"] else "canonical",
         "f_facility": " ".join(f["facilities"]),
+        "f_source": p.source,
         "record": record_json if record_json is not None else p.canonical_json(),
         "facts": f,
     }

@@ -1,7 +1,8 @@
 """Errors of the indexer and the search service; one base class, mapped to HTTP at the edge.
 
-``InvalidQuery`` and ``InvalidRequest`` become 400, ``RecordNotFound`` 404, ``RecordWithdrawn``
-410 and ``IndexMissing`` 503 in the web app; the CLI prints their message and exits non-zero.
+``InvalidQuery`` and ``InvalidRequest`` become 400, ``RecordNotFound`` 404, ``RecordMoved`` a
+301 to its new address, ``RecordWithdrawn`` 410 and ``IndexMissing`` 503 in the web app; the
+CLI prints their message and exits non-zero.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ class InvalidRequest(IndexerError):
 
 class RecordNotFound(IndexerError):
     """No record has this id."""
+
+
+class RecordMoved(IndexerError):
+    """The record became part of another (a facility merged from several sources)."""
+
+    def __init__(self, message: str, source: str, source_id: str) -> None:
+        super().__init__(message)
+        self.source = source
+        self.source_id = source_id
 
 
 class RecordWithdrawn(IndexerError):

@@ -60,6 +60,9 @@ HIT_COLUMNS = (
     "funder_ids",
     "twin_of",
     "url",
+    "kind",  # project or facility
+    "country",  # a facility's (ISO 3166 code)
+    "access_for",  # who may use a facility: companies, academia, both, unknown
 )
 
 
@@ -80,7 +83,10 @@ def hit_rows(hits: Iterable[Hit], truncated_note: str | None = None) -> Iterator
             "; ".join(f.name or "" for f in h.funders),
             "; ".join(f.id or "" for f in h.funders),
             h.twin_of,
-            h.record.get("source_url"),
+            h.record.get("source_url") or h.record.get("url"),
+            h.kind,
+            h.record.get("country"),
+            (h.record.get("access_for") or "unknown") if h.kind == "facility" else None,
         ]
     if truncated_note:
         yield [truncated_note]

@@ -411,4 +411,8 @@ def _facet_values(f: dict[str, Any]) -> dict[str, list[str]]:
         "kind": [f.get("kind", "project")],
         "facility_type": f.get("facility_types", []),
         "facility": f.get("facilities", []),
+        "access": f.get("access", []),
+        "country": f.get("country", []),
+        "place": f.get("place", []),
+        "source": f.get("source", []),
     }

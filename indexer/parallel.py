@@ -2,15 +2,17 @@
 writer per process.
 
 Owns the full build's work plan. The parent reads what every document needs from the whole
-store (the facility links and the Swedish vocabulary for decompounding) with cheap raw scans,
-then forks ``procs`` workers; worker k reads the records whose store sequence is k modulo
-``procs`` (raw JSON, one read connection of its own), builds their documents and writes them
-with :class:`indexer.fastindex.SegmentBuilder` into segments of its own (a new segment every
-``segment_docs`` documents bounds memory on very large builds). The parent waits, draws the
-progress bar from a shared counter, merges the workers' facet labels in worker order and
-writes the table of contents naming every segment. A worker's failure fails the build with
-that worker's traceback; nothing is published (the caller removes the directory). An
-incremental build with enough changed records hands them to ``add_in_workers`` the same way.
+store (the Swedish vocabulary for decompounding, counted by a pool) with cheap raw scans, is
+handed the facility registry (``indexer.registry``), then forks ``procs`` workers; worker k
+reads the records whose store sequence is k modulo ``procs`` (raw JSON, one read connection of
+its own), builds their documents and writes them with :class:`indexer.fastindex.SegmentBuilder`
+into segments of its own (a new segment every ``segment_docs`` documents bounds memory on very
+large builds). The parent waits, draws the progress bar from a shared counter, merges the
+workers' facet labels in worker order and writes the table of contents naming every segment
+(the first worker also writes the registry's facility documents). A worker's failure fails
+the build with that worker's traceback; nothing is published (the caller removes the
+directory). An incremental build with enough changed records hands them to
+``add_in_workers`` the same way.
 """
 
 from __future__ import annotations
@@ -29,14 +31,15 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from harvesters.progress import Progress
-from harvesters.records import Facility, Project, Record, record_from_dict
-from harvesters.store_scan import RawRecord, linked_records, scan, swedish_texts
+from harvesters.records import Project, Record, record_from_dict
+from harvesters.store_scan import RawRecord, scan, swedish_texts
 from indexer.decompound import Decompounder, raw_token_counts
 from indexer.documents import Labels, to_document
 from indexer.errors import BuildFailed
-from indexer.facility_docs import FacilityLinks, facility_document
+from indexer.facility_docs import facility_document
 from indexer.fastindex import SegmentBuilder
 from indexer.nogc import no_cyclic_gc
+from indexer.registry.build import Registry
 from indexer.schema import build_schema
 from indexer.storage import open_index
 
@@ -53,7 +56,7 @@ class Shared:
 
     store_path: Path
     kinds: tuple[str, ...]
-    links: FacilityLinks
+    registry: Registry
     decompounder: Decompounder
 
 
@@ -63,15 +66,16 @@ def document(
     labels: Labels,
     record_json: str | None = None,
 ) -> dict[str, Any]:
-    """The Whoosh fields of a project or facility record."""
-    if isinstance(record, Facility):
-        return facility_document(record, shared.links, shared.decompounder, labels, record_json)
+    """The Whoosh fields of a project record (facilities come from the registry)."""
     assert isinstance(record, Project)
     return to_document(record, shared.decompounder, labels, record_json)
 
 
-def links_from_store(store_path: Path) -> FacilityLinks:
-    return FacilityLinks.from_plain(raw.plain() for raw in linked_records(store_path))
+def add_facilities(builder: SegmentBuilder, shared: Shared, labels: Labels) -> int:
+    """Add the registry's facility documents to ``builder``; returns how many."""
+    for facility in shared.registry.facilities:
+        builder.add(facility_document(facility, shared.registry, shared.decompounder, labels))
+    return len(shared.registry.facilities)
 
 
 def _count_shard(args: tuple[Path, int, int]) -> Counter[str]:
@@ -79,23 +83,20 @@ def _count_shard(args: tuple[Path, int, int]) -> Counter[str]:
     return raw_token_counts(swedish_texts(store_path, shard=(k, n)))
 
 
-def prepare(store_path: Path, kinds: tuple[str, ...], procs: int = 1) -> Shared:
-    """Links and the decompounder's vocabulary (counted by ``procs`` processes)."""
+def prepare(store_path: Path, kinds: tuple[str, ...], registry: Registry, procs: int = 1) -> Shared:
+    """The decompounder's vocabulary (counted by ``procs`` processes), with the registry."""
     t0 = time.monotonic()
-    if procs > 1:  # the links are read here while the pool counts the vocabulary
+    if procs > 1:
         with multiprocessing.get_context("fork").Pool(procs) as pool:
-            pending = pool.map_async(_count_shard, [(store_path, k, procs) for k in range(procs)])
-            links = links_from_store(store_path)
-            parts = pending.get()
+            parts = pool.map(_count_shard, [(store_path, k, procs) for k in range(procs)])
         raw: Counter[str] = Counter()
         for part in parts:
             raw.update(part)
     else:
-        links = links_from_store(store_path)
         raw = raw_token_counts(swedish_texts(store_path))
     decompounder = Decompounder.from_raw_counts(raw)
-    log.info("build inputs read in %.1f s (links, Swedish vocabulary)", time.monotonic() - t0)
-    return Shared(store_path, kinds, links, decompounder)
+    log.info("build inputs read in %.1f s (Swedish vocabulary)", time.monotonic() - t0)
+    return Shared(store_path, kinds, registry, decompounder)
 
 
 def _work(
@@ -130,6 +131,8 @@ def _work(
                 if builder.doc_count >= segment_docs:
                     segments.append(builder.close_worker())
                     builder = SegmentBuilder(ix, lock=False)
+            if items is None and shard[0] == 0:  # the first worker adds the facilities
+                added += add_facilities(builder, shared, labels)
             if builder.doc_count:
                 segments.append(builder.close_worker())
             else:
@@ -176,14 +179,16 @@ def full_build(
     kinds: tuple[str, ...],
     target: Path,
     total: int,
+    registry: Registry,
     procs: int = 1,
     quiet: bool = False,
     segment_docs: int = SEGMENT_DOCS,
 ) -> tuple[int, Labels, Shared]:
-    """Build a complete index in ``target`` (a new, empty directory); returns the number of
-    documents, the merged facet labels and the shared inputs (decompounder, links)."""
+    """Build a complete index in ``target`` (a new, empty directory): the records of
+    ``kinds`` from the store and the registry's facilities; returns the number of documents,
+    the merged facet labels and the shared inputs (decompounder, registry)."""
     procs = max(1, min(procs, os.cpu_count() or 1))
-    shared = prepare(store_path, kinds, procs)
+    shared = prepare(store_path, kinds, registry, procs)
     ix = whoosh_index.create_in(target, build_schema())
     results: list[tuple[list[Any], dict[str, Any], int]] = []
     with Progress("index", total=total, quiet=quiet) as progress:

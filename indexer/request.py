@@ -31,7 +31,7 @@ SORTS = (
 STATUSES = ("ongoing", "finished", "upcoming")
 LANGS = ("en", "sv")
 STAT_DIMENSIONS = ("year", "funder", "org", "org_type", "award", "subject1", "subject3", "subject5")
-_VALUE = re.compile(r"^[\w.\-:/]{1,64}$")
+_VALUE = re.compile(r"^[\w.\-:/~]{1,64}$")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,18 @@ class OrgName:
 
 
 @dataclass(frozen=True)
+class ProjectFacility:
+    """A facility linked to a project: how (``Link.kind``) and the evidence for it."""
+
+    uid: str
+    source: str
+    id: str
+    name: str
+    kind: str
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
 class Hit:
     uid: str
     source: str

@@ -14,7 +14,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.analysis import english_analyzer, exact_analyzer, swedish_analyzer
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Facet name -> index field. The order is the order facets are shown in.
 FACET_FIELDS: dict[str, str] = {
@@ -29,6 +29,10 @@ FACET_FIELDS: dict[str, str] = {
     "subject5": "f_ssif5",
     "facility_type": "f_ftype",
     "facility": "f_facility",
+    "access": "f_access",
+    "country": "f_country",
+    "place": "f_place",
+    "source": "f_source",
 }
 
 # What a user may write before a colon, and the index fields it searches.
@@ -57,11 +61,13 @@ DEFAULT_FIELDS: dict[str, float] = {
     "org": 1.0,
     "funder_name": 1.0,
     "pid": 3.0,
+    "kind_sv": 3.0,
+    "kind_en": 3.0,
 }
 
 # Which analyzer each searchable field uses, for the query rewriter.
-SWEDISH_FIELDS = ("title_sv", "abstract_sv", "compounds")
-ENGLISH_FIELDS = ("title_en", "abstract_en")
+SWEDISH_FIELDS = ("title_sv", "abstract_sv", "compounds", "kind_sv")
+ENGLISH_FIELDS = ("title_en", "abstract_en", "kind_en")
 KEYWORD_FIELDS = ("orcid", "pid")
 
 
@@ -80,6 +86,10 @@ def build_schema() -> Schema:
         abstract_en=TEXT(analyzer=en, phrase=False),
         text_exact=TEXT(analyzer=exact, phrase=True),
         compounds=TEXT(analyzer=sv, phrase=False),
+        # What kind of facility it is (types and their terms): short, so a long description
+        # does not dilute it; empty for projects.
+        kind_sv=TEXT(analyzer=sv, phrase=False),
+        kind_en=TEXT(analyzer=en, phrase=False),
         person=TEXT(analyzer=exact, phrase=True),
         org=TEXT(analyzer=exact, phrase=True),
         funder_name=TEXT(analyzer=exact, phrase=True),
@@ -95,6 +105,10 @@ def build_schema() -> Schema:
         f_twin=KEYWORD,
         f_ftype=KEYWORD,
         f_facility=KEYWORD,
+        f_access=KEYWORD,
+        f_country=KEYWORD,
+        f_place=KEYWORD,
+        f_source=KEYWORD,
         record=STORED,
         facts=STORED,
     )

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,22 @@ from harvesters.records import Record, record_from_dict
 from indexer.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
 from indexer.decompound import Decompounder
 from indexer.documents import Labels, today_int, uid_of
-from indexer.errors import IndexerError, IndexMissing, RecordNotFound, RecordWithdrawn
+from indexer.errors import (
+    IndexerError,
+    IndexMissing,
+    RecordMoved,
+    RecordNotFound,
+    RecordWithdrawn,
+)
 from indexer.facets import DocTable
+from indexer.facility_maps import FacilityMaps
+from indexer.facility_order import facility_order
 from indexer.hits import HitMaker, body, title
 from indexer.nogc import no_cyclic_gc, settle_after_open
 from indexer.query import parse, plain_words
 from indexer.ranking import Ranked, TopRanked, VersionCaches, matches, rank
 from indexer.request import SearchRequest, check_dimensions
-from indexer.results import Hit, SearchResult, StatsTable
+from indexer.results import Hit, ProjectFacility, SearchResult, StatsTable
 from indexer.snippets import Snippets
 from indexer.stats import prepare as prepare_statistics
 from indexer.stats import statistics
@@ -64,6 +73,10 @@ class _Version:
     withdrawn: frozenset[str]
     snippets: Snippets
     caches: VersionCaches = field(default_factory=VersionCaches)
+
+    @cached_property
+    def facility_maps(self) -> FacilityMaps:
+        return FacilityMaps(self.path)
 
     @property
     def name(self) -> str:
@@ -166,10 +179,18 @@ class SearchService:
         searcher = self._searcher(version)
         docnum = searcher.document_number(uid=uid)
         if docnum is None:
+            moved = version.facility_maps.facility_of(uid)
+            if moved:
+                new_source, _, new_id = moved.partition(":")
+                raise RecordMoved(f"{source_id} is part of {moved}", new_source, new_id)
             if uid in version.withdrawn:
                 raise RecordWithdrawn(f"{source_id} was withdrawn by its source ({source})")
-            raise RecordNotFound(f"no project {source_id!r} in {source}")
+            raise RecordNotFound(f"no record {source_id!r} in {source}")
         return record_from_dict(json.loads(searcher.stored_fields(docnum)["record"]))
+
+    def project_facilities(self, source: str, source_id: str, lang: str) -> list[ProjectFacility]:
+        """The facilities a project uses, names or is a grant of (the registry's links)."""
+        return self._current().facility_maps.of_project(uid_of(source, source_id), lang)
 
     def similar(self, source: str, source_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
         version = self._current()
@@ -242,7 +263,12 @@ class SearchService:
             sort = "start_desc"
         if sort == "relevance":
             assert m.ranked is not None
-            best = m.ranked.ordered_within(m.final, limit, m.searcher)
+            table = m.version.table
+            if m.final.isdisjoint(table.projects):  # facilities: home first, then evidence
+                every = m.ranked.ordered_within(m.final, len(m.final), m.searcher)
+                best = facility_order(every, table)[:limit]
+            else:
+                best = m.ranked.ordered_within(m.final, limit, m.searcher)
             m.scores = dict(best)
             return [docnum for docnum, _ in best]
         key, reverse = SORT_FIELDS[sort]

@@ -56,7 +56,17 @@ def index_status(config: Config) -> dict[str, Any] | None:
         "doc_count": int(m.get("doc_count", 0)),
         "counts": dict(m.get("counts") or {}),
         "schema_version": m.get("schema_version"),
+        "facilities": _registry_summary(m.get("facilities") or {}),
     }
+
+
+def _registry_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """What the registry made of the sources: counts, by country and by source, links."""
+    keys = ("records", "grants", "facilities", "merged", "parts", "links", "by_country", "notes")
+    out = {k: report[k] for k in keys if k in report}
+    if "by_source" in report:
+        out["by_source"] = report["by_source"]
+    return out
 
 
 def collect_status(config: Config) -> dict[str, Any]:

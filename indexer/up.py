@@ -2,10 +2,15 @@
 
 ``bring_up(config, from_dir)`` makes the index current and says, line by line, what it did:
 
-- with ``--from DIR``, every folder of saved files (``DIR`` itself and its sub-folders) is
-  imported as one source: SweCRIS exports and search/projects JSON as ``swecris``, saved
-  OAI-PMH ListRecords responses with CERIF as a source named after the folder; files of
-  another kind are skipped with a note, and a folder that fails is reported, not fatal;
+- with ``--from DIR``, every folder of saved files (``DIR`` itself and its sub-folders at any
+  depth, sorted, hidden ones left out) is imported, one line per folder that holds files:
+  SweCRIS exports and search/projects JSON as ``swecris``; saved OAI-PMH ListRecords
+  responses with CERIF and hand-kept facility lists as a source named after the folder; MERIL,
+  ESFRI, light-source and SciLifeLab files as ``meril``, ``esfri``, ``lightsources`` and
+  ``scilifelab``. The line ("facilities/meril/ esfri: imported 1 file(s): 50 records (new
+  50, changed 0, failed 0); meril: ...; skipped 2 file(s) of another kind (COPYRIGHT.md: not
+  a format research-index reads, ...)") says what each import gave and which files were
+  skipped and why; a folder that fails is reported on its line, never fatal;
 - without it, an empty or day-old store is refreshed with ``research-index update``'s logic; a
   source that cannot be reached (offline) is reported plainly and the site serves what it has;
 - then the index is built or brought up to date (nothing happens when it already is).
@@ -13,14 +18,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harvesters.config import Config
-from harvesters.errors import LockBusy
-from harvesters.saved_files import classify, import_saved
+from harvesters.errors import HarvestError, LockBusy
+from harvesters.saved_files import NOT_READ, classify, import_saved
 from harvesters.store import RecordStore
 from indexer.build import build_index
 from indexer.errors import IndexerError
@@ -89,14 +95,62 @@ def _refresh(config: Config, quiet: bool) -> Iterator[str]:
 
 
 def _import_folders(config: Config, root: Path, quiet: bool) -> Iterator[str]:
-    folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())]
-    for folder in folders:
-        files = sorted(p for p in folder.iterdir() if p.is_file())
+    for folder in _folders(root):
+        try:
+            files = sorted(p for p in folder.iterdir() if p.is_file() and not _hidden(p))
+        except OSError as exc:
+            yield f"{_label(root, folder)} could not be read ({exc.strerror or exc})"
+            continue
+        if files:
+            parts = _import_folder(config, folder, files, quiet)
+            yield f"{_label(root, folder)} {'; '.join(parts)}"
+
+
+def _import_folder(config: Config, folder: Path, files: list[Path], quiet: bool) -> list[str]:
+    """What importing one folder's files gave, one part per source, then what was skipped."""
+    try:
         saved = classify(files)
-        if saved.skipped:
-            yield f"{folder.name}: skipped {len(saved.skipped)} file(s) of another kind"
+        parts = []
         if saved.swecris:
-            yield import_saved(config, "swecris", saved.swecris, quiet)
+            parts.append(import_saved(config, "swecris", saved.swecris, quiet))
         if saved.cerif:
-            name = re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-") or "cerif"
-            yield import_saved(config, name, saved.cerif, quiet, cerif=True)
+            parts.append(
+                import_saved(
+                    config, _folder_source(folder, "cerif"), saved.cerif, quiet, cerif=True
+                )
+            )
+        for kind, payloads in sorted(saved.facilities.items()):
+            name = _folder_source(folder, "facilities") if kind == "facility-list" else kind
+            parts.append(import_saved(config, name, payloads, quiet, kind=kind))
+    except (HarvestError, OSError) as exc:  # never fatal: the next folder goes on
+        return [f"failed: {exc}"]
+    if saved.skipped:
+        shown = ", ".join(f"{p.name}: {saved.reasons.get(p, NOT_READ)}" for p in saved.skipped[:5])
+        more = f", and {len(saved.skipped) - 5} more" if len(saved.skipped) > 5 else ""
+        note = f"skipped {len(saved.skipped)} file(s) of another kind ({shown}{more})"
+        parts.append(note if parts else f"nothing to import: {note}")
+    return parts
+
+
+def _folders(root: Path) -> list[Path]:
+    """``root`` and every folder below it that is not hidden, sorted by path."""
+    found = [root]
+    for path, dirs, _ in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(path) / d for d in dirs)
+    return sorted(found, key=lambda p: p.relative_to(root).parts)
+
+
+def _hidden(path: Path) -> bool:
+    return path.name.startswith(".")
+
+
+def _label(root: Path, folder: Path) -> str:
+    """How a folder line starts: its path below ``root`` ("facilities/meril/")."""
+    if folder == root:
+        return f"{root.name or root}/"
+    return f"{folder.relative_to(root).as_posix()}/"
+
+
+def _folder_source(folder: Path, default: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", folder.name.lower()).strip("-") or default

@@ -29,7 +29,8 @@ from indexer.errors import IndexerError
 log = logging.getLogger("research_index.update")
 
 OK, PARTIAL, FAILED = "ok", "partial", "failed"
-NOT_HARVESTED = ("facility-list",)  # kinds whose data is imported from files, not fetched
+# kinds whose data is imported from files, not fetched
+NOT_HARVESTED = ("facility-list", "meril", "esfri", "lightsources", "scilifelab")
 
 
 @dataclass

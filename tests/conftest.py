@@ -174,3 +174,15 @@ def app(kth_home: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def full_home(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """A data folder brought up from the whole shared data set, as ``research-index up --from``
+    does it for a newcomer: every folder imported, the registry made, the index built once."""
+    from indexer.up import bring_up
+
+    home = tmp_path_factory.mktemp("full")
+    lines = list(bring_up(load_config(home=home, env={}), shared_data, quiet=True))
+    assert any(line.startswith("index ") and "built" in line for line in lines), lines
+    return home

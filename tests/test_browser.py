@@ -47,8 +47,13 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 @pytest.fixture(scope="module")
 def base_url(kth_home: Path) -> Iterator[str]:
-    """The site on waitress on a free port of 127.0.0.1, served from a thread."""
-    app = create_app({"INDEX_DIR": str(kth_home / "index")})
+    yield from serve_site(kth_home)
+
+
+def serve_site(home: Path) -> Iterator[str]:
+    """The site of the data folder ``home`` on waitress on a free port of 127.0.0.1, served
+    from a thread, until the generator is closed."""
+    app = create_app({"INDEX_DIR": str(home / "index"), "HOME_DIR": str(home)})
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()

@@ -94,6 +94,10 @@ def test_project_uses_equipment_is_visible_on_both_pages(cris_home: Path) -> Non
         'href="/project/cris/Projects/112347">European Facility for Airborne Research' in facility
     )
     assert "NATIONAL RESEARCH COUNCIL" in facility
+    owner = facility.split('href="/org/')[1].split('"')[0]  # a CERIF OrgUnit, no org number
+    org = client.get(f"/org/{owner}")
+    assert org.status_code == 200, owner
+    assert "SkyArrow 650 TCNS operated by IBIMET CNR" in org.get_data(as_text=True)
     project = client.get("/project/cris/Projects/112347").get_data(as_text=True)
     assert 'href="/facility/cris/82394874">SkyArrow 650 TCNS operated by IBIMET CNR' in project
     assert 'href="/facility/cris/82394875">Cessna T207A' in project
@@ -105,18 +109,16 @@ def test_project_uses_equipment_is_visible_on_both_pages(cris_home: Path) -> Non
     assert listing.count('href="/facility/cris/') == 2
 
 
-def test_links_from_stored_json_equal_links_from_records(cris_home: Path) -> None:
-    """The builder reads facility links from the stored JSON without building records; the
-    result must be what the record objects give."""
+def test_uses_links_from_both_sides_reach_the_registry(cris_home: Path) -> None:
+    """CERIF says "uses" on the project (Project/Uses) and the registry keeps the link, with
+    the project's title, on the facility; the project's page lists the facility by name."""
     from harvesters.config import load_config
-    from harvesters.records import Facility, Project, record_from_dict
-    from harvesters.store_scan import linked_records
-    from indexer.facility_docs import FacilityLinks
+    from indexer.registry.build import build_registry
 
-    store = load_config(home=cris_home, env={}).store_path
-    plain = [raw.plain() for raw in linked_records(store)]
-    records = [record_from_dict(p) for p in plain]
-    expected = FacilityLinks.from_records(r for r in records if isinstance(r, Project | Facility))
-    got = FacilityLinks.from_plain(plain)
-    assert expected.users and got.users == expected.users
-    assert got.subjects == expected.subjects
+    registry = build_registry(load_config(home=cris_home, env={}).store_path, cris_home)
+    by_id = {f.source_id: f for f in registry.facilities}
+    links = [(x.kind, x.target) for x in by_id["82394874"].links if x.kind == "uses"]
+    assert links == [("uses", "cris:Projects/112347")]
+    on_project = registry.projects["cris:Projects/112347"]
+    assert {x["uid"] for x in on_project} == {"cris:82394874", "cris:82394875"}
+    assert registry.report["facilities"] == 2 and registry.report["records"] == 2

@@ -10,6 +10,7 @@ from harvesters.records import Facility
 from harvesters.store import RecordStore
 from indexer.request import SearchRequest
 from indexer.search import SearchService
+from tests.test_facility_sources_access import EXPECTED as ACCESS_OF_THE_LIST
 from webapp.cli import main
 
 HEADER = (
@@ -102,3 +103,47 @@ def test_unknown_columns_reject_the_file(config: Config, tmp_path: Path, capsys)
 def test_a_facility_list_cannot_be_harvested(config: Config, capsys) -> None:
     assert main(["--home", str(config.home), "harvest", "facilities"]) == 6
     assert "research-index import facilities" in capsys.readouterr().err
+
+
+def test_access_country_and_point_columns(config: Config, tmp_path: Path, capsys) -> None:
+    items = [
+        {"id": "f1", "name": "Labb", "city": "Huddinge", "access": "Öppen för företag"},
+        {"id": "f2", "name_en": "Lab", "access_en": "For academic researchers", "city": "Oslo"},
+        {"id": "f3", "name": "Punkt", "lat": "55.7029", "lon": 13.1929, "access_for": "Both"},
+        {"id": "f4", "name": "Land", "country": "Norge", "city": "Bergen"},
+        {"id": "f5", "name": "Inget"},
+        *({"id": f"ok{i}", "name": f"Labb {i}", "country": "SE"} for i in range(80)),
+        {"id": "bad-access", "name": "X", "access_for": "everyone"},
+        {"id": "bad-country", "name": "X", "country": "Atlantis"},
+        {"id": "bad-lat", "name": "X", "lat": 123, "lon": 13},
+        {"id": "half-point", "name": "X", "lat": 55.7},
+    ]
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    assert _import(config, path, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"]["failed"] == 4
+    errors = "\n".join(report["errors"])
+    assert "access_for must be companies, academia, both or unknown, not 'everyone'" in errors
+    assert "unknown country 'Atlantis'" in errors
+    assert "the latitude 123 is out of range" in errors
+    assert "a point needs both lat and lon" in errors
+    with RecordStore(config.store_path) as store:
+        records = {s.id: s.record for s in store.iter_records("facilities")}
+    f1, f2, f3, f4, f5 = (records[f"f{i}"] for i in range(1, 6))
+    assert (f1.access_for, f1.country, f1.region) == ("companies", "SE", "Stockholm")
+    assert (f2.access_for, f2.country, f2.region) == ("academia", None, None)  # not Swedish
+    assert (f3.access_for, f3.country, f3.region, f3.lat) == ("both", "SE", "Skåne", 55.7029)
+    assert (f4.country, f4.region) == ("NO", "Vestland")
+    assert (f5.access_for, f5.country) == ("unknown", None)
+
+
+def test_the_stockholm_life_science_list(config: Config, shared_data: Path, capsys) -> None:
+    path = shared_data / "facilities" / "stockholm-life-science" / "facilities.csv"
+    assert _import(config, path, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"]["new"] == 7 and report["counts"]["failed"] == 0
+    with RecordStore(config.store_path) as store:
+        records = {s.id: s.record for s in store.iter_records("facilities")}
+    assert {k: r.access_for for k, r in records.items()} == ACCESS_OF_THE_LIST
+    assert {(r.country, r.region) for r in records.values()} == {("SE", "Stockholm")}

@@ -157,13 +157,14 @@ def test_a_worker_stops_when_its_parent_build_is_gone(tmp_path: Path, shared_dat
 
     from harvesters.store_scan import scan
     from indexer import parallel
+    from indexer.registry.build import build_registry
 
     source = shared_data / "swecris" / "scp_search_response_scb40107.json"
     home = tmp_path / "home"
     assert main(["--home", str(home), "import", "swecris", str(source), "--quiet"]) == 0
     store_path = load_config(home=home, env={}).store_path
-    kinds = ("project", "facility")
-    shared = parallel.prepare(store_path, kinds)
+    kinds = ("project",)
+    shared = parallel.prepare(store_path, kinds, build_registry(store_path))
     target = tmp_path / "target"
     target.mkdir()
     whoosh_index.create_in(target, build_schema()).close()

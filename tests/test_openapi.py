@@ -104,7 +104,7 @@ def test_parameters_carry_the_bounds_of_the_code(spec: Spec) -> None:
     assert params["by"]["schema"]["items"]["enum"] == list(STAT_DIMENSIONS)
     assert params["by"]["schema"]["maxItems"] == 2 and params["by"]["required"] is True
     assert params["funder"]["explode"] is True  # repeatable: funder=a&funder=b
-    assert "'/'" in params["id"]["description"]
+    assert "'/'" in params["record_id"]["description"]
     search = spec["paths"]["/api/v1/search"]["get"]
     names = {p["$ref"].rsplit("/", 1)[1] for p in search["parameters"]}
     assert {"q", "page", "size", "sort", "lang", "status", "cursor", "funder", "org"} <= names

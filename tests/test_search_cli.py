@@ -51,7 +51,8 @@ def test_search_text_shows_total_and_hits(capsys, kth_home: Path, kth_service) -
 def test_search_without_query_browses_everything(capsys, kth_home: Path, kth_service) -> None:
     code, out, _ = run(capsys, kth_home, "search")
     assert code == 0
-    assert out.splitlines()[0] == f"{kth_service.count(SearchRequest())} projects, showing 1-10"
+    everything = kth_service.count(SearchRequest())  # projects and the grants' facilities
+    assert out.splitlines()[0] == (f"{everything} results (projects and facilities), showing 1-10")
 
 
 def test_search_text_with_no_hits(capsys, kth_home: Path) -> None:
@@ -205,7 +206,8 @@ def test_stats_two_dimensions_json(capsys, kth_home: Path, kth_service) -> None:
         "projects",
         "sek",
     }
-    assert data["total_projects"] == table.total_projects == kth_service.count(SearchRequest())
+    projects = SearchRequest(filters={"kind": ("project",)})  # facilities never count
+    assert data["total_projects"] == table.total_projects == kth_service.count(projects)
     assert sum(r["sek"] for r in data["rows"]) == pytest.approx(data["total_sek"], abs=1)
 
 

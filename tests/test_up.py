@@ -127,3 +127,76 @@ def test_up_offline_says_so_and_serves_what_it_has(tmp_path: Path) -> None:
         assert 'data-testid="total">0<' in page
     finally:
         _stop(proc)
+
+
+def test_up_from_walks_every_folder_and_says_one_line_each(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from harvesters.config import load_config
+    from indexer.up import bring_up
+
+    data = tmp_path / "data"
+    shutil.copytree(shared_data / "facilities", data / "facilities")
+    (data / "SOURCES.md").write_text("# where the files came from\n", encoding="utf-8")
+    (data / "docs" / "notes").mkdir(parents=True)
+    (data / "docs" / "notes" / "a.txt").write_text("a", encoding="utf-8")
+    (data / "docs" / "notes" / "b.txt").write_text("b", encoding="utf-8")
+    (data / "empty").mkdir()
+    (data / ".hidden").mkdir()
+    shutil.copy(shared_data / "swecris" / "c2b2_marine_projects_2019on.json", data / ".hidden")
+    (data / "facilities" / ".cache.json").write_text("{}", encoding="utf-8")
+    # a MERIL file whose every point is broken: its import fails, the walk goes on
+    broken = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": ["x", "y"]},
+                "properties": {"name": f"Broken {n}"},
+            }
+            for n in range(3)
+        ],
+    }
+    (data / "broken").mkdir()
+    (data / "broken" / "map.geojson").write_text(json.dumps(broken), encoding="utf-8")
+    config = load_config(home=tmp_path / "home", env={})
+    lines = list(bring_up(config, data, quiet=True))
+    folders = [line for line in lines if not line.startswith(("index ", "no index"))]
+    assert [line.split(" ", 1)[0] for line in folders] == [
+        "data/",
+        "broken/",
+        "docs/notes/",
+        "facilities/meril/",
+        "facilities/scilifelab-publications/",
+        "facilities/stockholm-life-science/",
+        "facilities/xas-data-library/",
+    ]
+    text = "\n".join(folders)
+    assert folders[0] == (
+        "data/ nothing to import: skipped 1 file(s) of another kind "
+        "(SOURCES.md: not a format research-index reads)"
+    )
+    assert folders[1].startswith("broken/ meril: import of 1 file(s) failed: 3 of 3 records")
+    assert folders[2].startswith("docs/notes/ nothing to import: skipped 2 file(s)")
+    assert folders[3] == (
+        "facilities/meril/ esfri: imported 1 file(s): 50 records (new 50, changed 0, failed 0); "
+        "meril: imported 1 file(s): 529 records (new 529, changed 0, failed 0); skipped 2 "
+        "file(s) of another kind (COPYRIGHT.md: not a format research-index reads, "
+        "MERIL_README.md: not a format research-index reads)"
+    )
+    assert folders[4] == (
+        "facilities/scilifelab-publications/ scilifelab: imported 3 file(s): 1091 records "
+        "(new 1091, changed 0, failed 0); skipped 1 file(s) of another kind "
+        "(universities.csv: not a format research-index reads)"
+    )
+    assert "stockholm-life-science: imported 1 file(s): 7 records (new 7," in folders[5]
+    assert "lightsources: imported 7 file(s): 260 records (new 260," in folders[6]
+    assert ".hidden" not in text and "empty" not in text and "c2b2" not in text
+    assert re.search(r"index v-\S+: built \(full\), \d+ documents", "\n".join(lines))
+    again = list(bring_up(config, data, quiet=True))
+    assert len(again) == len(lines)
+    figures = re.findall(r"\(new (\d+), changed (\d+)", "\n".join(again))
+    assert len(figures) == 5 and set(figures) == {("0", "0")}
+    assert any(": up to date," in line for line in again)

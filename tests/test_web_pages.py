@@ -194,7 +194,9 @@ def test_api_project_and_status(client: FlaskClient) -> None:
     data = client.get("/api/v1/projects/swecris/2022-03516_VR").get_json()
     assert data["project"]["source_id"] == "2022-03516_VR"
     status = client.get("/api/v1/status").get_json()
-    assert status["index"]["doc_count"] == 6519
+    registry = status["index"]["facilities"]  # the facilities made of infrastructure grants
+    assert registry["grants"] == 69 and 40 < registry["facilities"] < 69
+    assert status["index"]["doc_count"] == 6519 + registry["facilities"]
 
 
 def test_no_index_answers_503_not_500(tmp_path: Path) -> None:

@@ -93,10 +93,11 @@ def test_indexing_stays_within_its_work_budget(small_home: Path, tmp_path: Path)
     from indexer.documents import Labels
     from indexer.fastindex import SegmentBuilder
     from indexer.parallel import document, prepare
+    from indexer.registry.build import build_registry
     from indexer.schema import build_schema
 
     store = load_config(home=small_home, env={}).store_path
-    shared = prepare(store, ("project", "facility"))
+    shared = prepare(store, ("project",), build_registry(store))
     raws = [r for _, r in zip(range(200), scan(store, ("project",)), strict=False)]
     labels = Labels()
     docs = [document(record_from_dict(r.plain()), shared, labels, r.data) for r in raws]

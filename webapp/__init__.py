@@ -66,9 +66,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
-    from webapp import api, exports, openapi, orgs, pages, stats
+    from webapp import api, exports, facilities, openapi, orgs, pages, stats
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(facilities.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(stats.bp)

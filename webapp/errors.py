@@ -1,22 +1,25 @@
 """Domain errors -> HTTP, in one place: JSON under /api, an HTML page elsewhere.
 
-``InvalidQuery``/``InvalidRequest`` -> 400, ``RecordNotFound`` -> 404, ``RecordWithdrawn`` ->
-410, ``IndexMissing`` -> 503, Werkzeug's own HTTP errors keep their code, and anything else
-is logged and answered 500 without details. Every JSON error has the same shape:
+``InvalidQuery``/``InvalidRequest`` -> 400, ``RecordNotFound`` -> 404, ``RecordMoved`` -> 301
+to the record it became part of, ``RecordWithdrawn`` -> 410, ``IndexMissing`` -> 503,
+Werkzeug's own HTTP errors keep their code, and anything else is logged and answered 500
+without details. Every JSON error has the same shape:
 ``{"ok": false, "status": n, "error": "...", "message": "..."}``.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import (
     IndexMissing,
     InvalidQuery,
     InvalidRequest,
+    RecordMoved,
     RecordNotFound,
     RecordWithdrawn,
 )
@@ -55,6 +58,17 @@ def register(app: Flask) -> None:
         app.register_error_handler(
             exc_type, lambda exc, s=status, c=code: error_response(s, c, str(exc))
         )
+
+    @app.errorhandler(RecordMoved)
+    def moved(exc: RecordMoved) -> Response:
+        """A record that became part of a merged facility: its new address, for good."""
+        target = f"{quote(exc.source, safe='')}/{quote(exc.source_id)}"
+        url = (
+            f"/api/v1/projects/{target}"
+            if request.path.startswith("/api/")
+            else (f"/facility/{target}")
+        )
+        return redirect(url, code=301)  # type: ignore[return-value]
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

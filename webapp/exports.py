@@ -162,7 +162,8 @@ def _rfc3339(raw: str | None) -> str | None:
 
 def _entry(h: Hit, root: str, lang: str, fallback: str) -> tuple[str, str]:
     record = h.record
-    url = f"{root}/project/{_path(h.source)}/{_path(h.id)}"
+    page = "facility" if h.kind == "facility" else "project"
+    url = f"{root}/{page}/{_path(h.source)}/{_path(h.id)}"
     updated = (
         _rfc3339(record.get("updated"))
         or _rfc3339(record.get("loaded"))
@@ -177,7 +178,8 @@ def _entry(h: Hit, root: str, lang: str, fallback: str) -> tuple[str, str]:
         f"<updated>{updated}</updated>",
         f"<published>{published}</published>" if published else "",
         f'<link rel="alternate" type="text/html" href="{xml_text(url)}"/>',
-        f'<category term="{xml_text(h.status)}" label="{xml_text(t(h.status))}"/>',
+        f'<category term="{xml_text(h.status or h.kind)}" '
+        f'label="{xml_text(t(h.status) if h.status else t("facility_one"))}"/>',
         f'<summary type="text">{xml_text(_summary(h, lang))}</summary>',
         "</entry>",
     ]
@@ -190,7 +192,11 @@ def _summary(h: Hit, lang: str) -> str:
         meta.append(h.coordinator.name)
     if h.funders:
         meta.append(", ".join(f.name or f.id or "" for f in h.funders))
-    meta.append(f"{h.start or '?'} – {h.end or t('open_ended')}")
+    if h.kind == "facility":  # a facility has no period: where it is, who may use it
+        where = [h.record.get("city"), h.record.get("country")]
+        meta.append(", ".join(x for x in where if x) or t("facility_one"))
+    else:
+        meta.append(f"{h.start or '?'} – {h.end or t('open_ended')}")
     if h.total_sek is not None:
         meta.append(f"{format_number(h.total_sek, lang)} {t('sek')}")
     abstract = record_text(h.record.get("abstract"), lang)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from webapp.i18n_facilities import FACILITY_TEXTS
+
 LANGS = ("en", "sv")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -192,6 +194,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "config_problem": {"en": "Configuration problem", "sv": "Problem med konfigurationen"},
 }
+TEXTS.update(FACILITY_TEXTS)
 
 
 def current_lang() -> str:

@@ -27,7 +27,7 @@ from webapp.stats import MAX_TOP
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
-VALUE_PATTERN = r"^[\w.\-:/]{1,64}$"  # the facet value check of indexer.request
+VALUE_PATTERN = r"^[\w.\-:/~]{1,64}$"  # the facet value check of indexer.request
 FACETS = (*FACET_FIELDS, "status")
 STR: dict[str, Any] = {"type": "string"}
 NSTR: dict[str, Any] = {"type": ["string", "null"]}
@@ -101,7 +101,7 @@ def _schemas() -> dict[str, Any]:
                 "funders": arr(ref("OrgName")),
                 "start": NSTR,
                 "end": NSTR,
-                "status": enum(STATUSES),
+                "status": desc(enum((*STATUSES, "")), "A project's status; empty for a facility."),
                 "total_sek": NNUM,
                 "snippet": desc(STR, 'Escaped text; matches wrapped in <b class="match">.'),
                 "score": NNUM,
@@ -257,6 +257,10 @@ FILTER_TEXT = {
     "subject1": "an SSIF subject area (level 1), e.g. 2",
     "subject3": "an SSIF subject group (level 3), e.g. 203",
     "subject5": "an SSIF subject (level 5), e.g. 20304",
+    "access": "who may use a facility: companies, academia, both or unknown",
+    "country": "a facility's country (ISO 3166 code), e.g. SE",
+    "place": "a facility's county or town, e.g. se-skane",
+    "source": "the source a record came from, e.g. meril",
 }
 PARAM_TEXT = {
     "q": 'Search text: words (AND), OR, NOT or -word, "phrases", (groups), field:word, '
@@ -275,9 +279,9 @@ PARAM_TEXT = {
     "links.next. With a cursor the answer is a WalkPage and page is ignored.",
     "top": "Keep only the first rows of the table.",
     "by": "One dimension, or two different ones (by=year&by=funder).",
-    "source": "The record's source, e.g. swecris.",
-    "id": "The record's id at its source, e.g. 2019-00037_Formas. It may contain '/': send it "
-    "as it is (or as %2F); the route takes the rest of the path.",
+    "record_source": "The record's source, e.g. swecris.",
+    "record_id": "The record's id at its source, e.g. 2019-00037_Formas. It may contain '/': "
+    "send it as it is (or as %2F); the route takes the rest of the path.",
 }
 
 
@@ -299,20 +303,26 @@ def _parameters(max_query: int, page_size: int) -> dict[str, Any]:
         "cursor": STR,
         "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP},
         "by": arr(enum(STAT_DIMENSIONS), minItems=1, maxItems=2, uniqueItems=True),
-        "source": {"type": "string", "minLength": 1},
-        "id": {"type": "string", "minLength": 1},
     }
-    extra: dict[str, dict[str, Any]] = {
-        "by": {"required": True},
-        "source": {"in": "path", "required": True, "example": "swecris"},
-        "id": {"in": "path", "required": True, "example": "2019-00037_Formas"},
-    }
+    extra: dict[str, dict[str, Any]] = {"by": {"required": True}}
     out = {}
     for name, schema in schemas.items():
         param = {"name": name, "in": "query", "schema": schema, "description": PARAM_TEXT[name]}
         if schema.get("type") == "array":
             param |= {"style": "form", "explode": True}
         out[name] = param | extra.get(name, {})
+    for key, name, example in (
+        ("record_source", "source", "swecris"),
+        ("record_id", "id", "2019-00037_Formas"),
+    ):  # path parameters: "source" is also a filter of the search
+        out[key] = {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "example": example,
+            "schema": {"type": "string", "minLength": 1},
+            "description": PARAM_TEXT[key],
+        }
     return out
 
 
@@ -364,14 +374,14 @@ def _paths() -> dict[str, Any]:
         "/api/v1/projects/{source}/{id}": _get(
             "project",
             "One project: the full record",
-            ["source", "id"],
+            ["record_source", "record_id"],
             {"schema": ref("ProjectResponse"), "description": "The record, with links."},
             "404 410 503",
         ),
         "/api/v1/projects/{source}/{id}/similar": _get(
             "similar",
             "Up to ten projects with similar titles and abstracts",
-            ["source", "id", "lang"],
+            ["record_source", "record_id", "lang"],
             {"schema": ref("SimilarResponse"), "description": "Most similar first."},
             "404 503",
         ),

@@ -5,8 +5,10 @@
 language, its projects as coordinator (ongoing first, then upcoming, then finished, each newest
 first; paginated), totals, and projects and SEK by funding year and by funder (tables and SVG
 charts). ``GET /org/<key>.csv`` is the same list as CSV, in the columns of ``/search.csv``.
-Everything goes through the search service with the ``org`` filter; an organisation that
-coordinates no project is a 404.
+The page also lists the facilities the organisation owns (an owner with no project, such as
+a CERIF OrgUnit or an owner without an org number, gets a page of its facilities). Everything
+goes through the search service with the ``org`` filter; an organisation with neither
+projects nor facilities is a 404.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 
+from harvesters.records import OrgRef, Text
+from indexer.documents import org_key
 from indexer.errors import InvalidRequest, RecordNotFound
 from indexer.request import MAX_DEPTH, MAX_SIZE, SearchRequest
-from indexer.results import Hit, StatsTable
+from indexer.results import Hit, SearchResult, StatsTable
 from indexer.search import SearchService
 from webapp import search_service
 from webapp.charts import chart_variants, format_number
@@ -55,8 +59,11 @@ def page(key: str) -> str:
     req = org_request(key, lang)
     counts = status_counts(service, req)
     total = sum(counts.values())
-    if not total:
-        raise RecordNotFound(f"no projects are coordinated by organisation {key[:80]!r}")
+    facilities = service.search(
+        replace(req, filters={"org": (key,), "kind": ("facility",)}, size=MAX_SIZE)
+    )
+    if not total and not facilities.total:
+        raise RecordNotFound(f"no projects or facilities of organisation {key[:80]!r}")
     size = min(int(current_app.config["PAGE_SIZE"]), MAX_SIZE)
     last = min(max(1, -(-total // size)), MAX_DEPTH // size)
     current = _page_number(last)
@@ -70,7 +77,8 @@ def page(key: str) -> str:
     return render_template(
         "org.html",
         key=key,
-        name=_name(service.stats(req, ("org",)), key),
+        name=_name(service.stats(req, ("org",)), key) if total else _owner(facilities, key),
+        facilities=facilities,
         org_type=next((r.labels[0] for r in org_type.rows if r.keys[0]), None),
         total_projects=format_number(by_year.total_projects, lang),
         total_sek=format_number(by_year.total_sek, lang),
@@ -106,6 +114,15 @@ def csv(key: str) -> Response:
         service.iter_hits(replace(req, status=(s,)), cap=cap) for s in STATUS_ORDER if counts[s]
     )
     return hits_csv(hits, total, cap, f"research-index-org-{_filename(key)}.csv")
+
+
+def _owner(facilities: SearchResult, key: str) -> str:
+    """The name of organisation ``key`` as its facilities' records give it."""
+    for h in facilities.hits:
+        for o in h.record.get("owners") or ():
+            if org_key(OrgRef(o.get("id"), Text(**(o.get("name") or {})))) == key:
+                return str(Text(**(o.get("name") or {})).get(current_lang()) or key)
+    return key
 
 
 def _page_number(last: int) -> int:

@@ -15,10 +15,12 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from harvesters.records import Facility, Project
 from indexer.documents import date_int, org_key
-from indexer.errors import InvalidRequest, RecordNotFound
+from indexer.errors import RecordNotFound
 from indexer.facets import status_on
-from indexer.request import SORTS, SearchRequest
+from indexer.facility_docs import country_name
+from indexer.request import SORTS
 from indexer.results import Facet, SearchResult
+from indexer.sources import source_label
 from indexer.status import status_for_home
 from webapp import search_service
 from webapp.i18n import current_lang, t
@@ -42,6 +44,7 @@ def search() -> str:
     return render_template(
         "search.html",
         result=result,
+        noun=count_noun(result),
         facets=[_facet_view(f, pairs) for f in result.facets if f.values or f.selected],
         chips=_chips(result, pairs),
         clear_url=without_filters(pairs),
@@ -70,37 +73,10 @@ def project(source: str, pid: str) -> Response | str:
     return render_template(
         "project.html",
         p=p,
+        facilities=service.project_facilities(source, pid, lang),
+        source_name=source_label(p.source).get(lang),
         similar=similar,
         status=status,
-        lang=lang,
-        org_key=org_key,
-        lang_url=with_params(state(request.args), lang="en" if lang == "sv" else "sv"),
-    )
-
-
-@bp.get("/facility/<source>/<path:fid>")
-def facility(source: str, fid: str) -> str:
-    """A facility: what it is, who owns it, and the projects that use it."""
-    lang = current_lang()
-    service = search_service(current_app)
-    f = service.get(source, fid)
-    if not isinstance(f, Facility):
-        raise RecordNotFound(f"no facility {fid!r} in {source}")
-    try:
-        users = service.search(
-            SearchRequest(
-                filters={"facility": (f"{source}:{fid}",)}, size=100, lang=lang, with_facets=False
-            )
-        )
-    except InvalidRequest:  # an id no filter value can hold: list the record's own links
-        users = SearchResult("", 0, 1, 100, "relevance", lang, (), (), {})
-    indexed = {h.id for h in users.hits}
-    unindexed = [r for r in f.used_by if r.id not in indexed]  # a link the index cannot follow
-    return render_template(
-        "facility.html",
-        f=f,
-        users=users,
-        unindexed=unindexed,
         lang=lang,
         org_key=org_key,
         lang_url=with_params(state(request.args), lang="en" if lang == "sv" else "sv"),
@@ -134,11 +110,41 @@ _QUARANTINE_TEXT = {
 @bp.get("/status")
 def status() -> str:
     """Harvest and index status: per source the last runs, its quarantine, the index served."""
+    status = status_for_home(current_app.config["HOME_DIR"])
     return render_template(
         "status.html",
-        status=status_for_home(current_app.config["HOME_DIR"]),
+        status=status,
+        registry=_registry_view(status.get("index") or {}, current_lang()),
         qt=_QUARANTINE_TEXT.get(current_lang(), _QUARANTINE_TEXT["en"]),
     )
+
+
+def _registry_view(index: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """The facility registry's figures with names: facilities by country and by source."""
+    report = index.get("facilities") or {}
+    if not report:
+        return None
+    by_country = [
+        (code, country_name(code).get(lang) if code else t("unknown"), n)
+        for code, n in sorted(report.get("by_country", {}).items(), key=lambda x: -x[1])
+    ]
+    by_source = [
+        (name, source_label(name).get(lang), n)
+        for name, n in sorted(report.get("by_source", {}).items(), key=lambda x: -x[1])
+    ]
+    return {**report, "countries": by_country, "sources": by_source}
+
+
+def count_noun(result: SearchResult) -> str:
+    """What a result count counts: projects, facilities, or both ("results")."""
+    kinds = {v.value for f in result.facets if f.name == "kind" for v in f.values if v.count}
+    chosen = set(result.filters.get("kind", ()))
+    present = chosen or kinds
+    if present == {"facility"}:
+        return t("facilities")
+    if present == {"project"} or not present:
+        return t("results")
+    return t("hits_mixed")
 
 
 def _facet_view(facet: Facet, pairs: list[tuple[str, str]]) -> dict[str, Any]:
