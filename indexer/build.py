@@ -153,7 +153,8 @@ def _build(
             store_seq=seq,
             seconds=time.monotonic() - t0,
         )
-    registry = build_registry(config.store_path, config.home)
+    previous = current.path if current and same_schema and not full else None
+    registry = build_registry(config.store_path, config.home, previous)
     expected = store.count(kind=KIND_PROJECT) + len(registry.facilities)
     _check_shrink(config, current, expected, allow_shrink)
     target = location.new_version_dir()

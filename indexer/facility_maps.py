@@ -39,6 +39,8 @@ def save_registry(path: Path, registry: Registry) -> None:
     ):
         with (path / name).open("w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, sort_keys=True)
+    if registry.mentions is not None:
+        registry.mentions.save(path)
 
 
 @dataclass

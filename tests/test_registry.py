@@ -250,3 +250,43 @@ def test_access_of_a_merged_facility() -> None:
     assert access_of([ACCESS_COMPANIES, ACCESS_ACADEMIA]) == "both"
     assert access_of([None, ACCESS_COMPANIES, "unknown"]) == ACCESS_COMPANIES
     assert access_of([None, "unknown"]) == "unknown"
+
+
+def test_an_update_scans_only_the_texts_that_changed_and_finds_the_same_mentions(
+    tmp_path: Path, kth_exports: list[Path]
+) -> None:
+    import json
+
+    from harvesters.config import load_config
+    from indexer.registry.build import build_registry
+    from indexer.versions import IndexLocation
+    from webapp.cli import main
+
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "import", "swecris", str(kth_exports[0]), "--quiet"]) == 0
+    (tmp_path / "l.csv").write_text(
+        "id,name,acronym\nsll,Science for Life Laboratory,SciLifeLab\n", encoding="utf-8"
+    )
+    assert main(["--home", str(home), "import", "facilities", str(tmp_path / "l.csv")]) == 0
+    assert main(["--home", str(home), "index", "--quiet"]) == 0
+    first = IndexLocation(home / "index").current()
+    assert first is not None and first.manifest["facilities"]["texts_scanned"] > 100
+    row = {
+        "projectId": "2099-00001_VR",
+        "projectTitleEn": "Imaging at SciLifeLab in Solna",
+        "fundingYear": "2024",
+    }
+    (tmp_path / "new.json").write_text(json.dumps([row]), encoding="utf-8")
+    assert main(["--home", str(home), "import", "swecris", str(tmp_path / "new.json")]) == 0
+    assert main(["--home", str(home), "index", "--quiet"]) == 0
+    second = IndexLocation(home / "index").current()
+    assert second is not None and second.manifest["mode"] == "incremental"
+    assert second.manifest["facilities"]["texts_scanned"] == 1
+    cached = build_registry(load_config(home=home, env={}).store_path, home, second.path)
+    fresh = build_registry(load_config(home=home, env={}).store_path, home, None)
+
+    def mentions(r):  # type: ignore[no-untyped-def]
+        return {(f.source_id, x.target, x.evidence) for f in r.facilities for x in f.links}
+
+    assert mentions(cached) == mentions(fresh)
+    assert ("sll", "swecris:2099-00001_VR", "Imaging at SciLifeLab in Solna") in mentions(fresh)

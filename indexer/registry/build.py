@@ -47,6 +47,7 @@ from indexer.registry.grants import (
     group_grants,
     is_infrastructure_grant_plain,
 )
+from indexer.registry.mention_cache import MentionCache, digest, fingerprint
 from indexer.registry.mentions import MentionMatcher, Named, named_from
 from indexer.registry.merge import Clustering, cluster, short_forms
 from indexer.registry.overrides import Override, load_overrides
@@ -76,10 +77,15 @@ class Registry:
     evidence: dict[str, int]  # facility uid -> evidence of use, its parts' included
     aliases: dict[str, str]  # any member's uid -> the facility uid
     projects: dict[str, list[dict[str, Any]]]  # project uid -> its facilities (for its page)
+    mentions: MentionCache | None = None  # saved beside the version for the next build
     report: dict[str, Any] = field(default_factory=dict)
 
 
-def build_registry(store_path: Path, home: Path | None = None) -> Registry:
+def build_registry(
+    store_path: Path, home: Path | None = None, previous: Path | None = None
+) -> Registry:
+    """The registry of the store's records; ``previous``, the folder of the version this one
+    follows, lends the mentions it found in texts that have not changed."""
     t0 = time.monotonic()
     overrides = load_overrides(home)
     records = [_facility(r.plain()) for r in scan(store_path, (KIND_FACILITY,))]
@@ -110,7 +116,7 @@ def build_registry(store_path: Path, home: Path | None = None) -> Registry:
     grant_facilities = [grant_facility(g, taken) for g in group_grants(grants, not_facility)]
     all_records = records + grant_facilities
     clustering = cluster(all_records, overrides)
-    registry = _assemble(clustering, publications, info, texts, uses, grants)
+    registry = _assemble(clustering, publications, info, texts, uses, grants, previous)
     grant_uids = {uid_of(g.source, g.source_id) for g in grants}
     clustering.notes += [
         f"{o.where}: {o.record} is no infrastructure grant in the store; line not applied"
@@ -119,6 +125,8 @@ def build_registry(store_path: Path, home: Path | None = None) -> Registry:
     ]
     registry.report = _report(all_records, registry, clustering, overrides, grant_facilities)
     registry.report["seconds"] = round(time.monotonic() - t0, 3)
+    if registry.mentions is not None:
+        registry.report["texts_scanned"] = len(texts) - registry.mentions.reused
     log.info(
         "facility registry: %d source records -> %d facilities (%.1f s)",
         registry.report["records"],
@@ -166,6 +174,7 @@ def _assemble(
     texts: list[tuple[str, str]],
     uses: list[tuple[str, str]],
     grants: list[Project],
+    previous: Path | None,
 ) -> Registry:
     clusters = clustering.clusters
     catalogue = default_types()
@@ -207,7 +216,7 @@ def _assemble(
                 Link(LINK_USES, project, p.title, year=p.year, source=project.split(":")[0])
             )
     _served(clustering, publications, links)
-    _mentions(clustering, types, texts, info, links)
+    cache = _mentions(clustering, types, texts, info, links, previous)
     facilities: list[Facility] = []
     children: dict[int, list[Ref]] = {}
     for k in clusters:
@@ -271,6 +280,7 @@ def _assemble(
         texts=grant_text,
         aliases=aliases,
         projects=projects,
+        mentions=cache,
     )
 
 
@@ -301,7 +311,10 @@ def _mentions(
     texts: list[tuple[str, str]],
     info: dict[str, ProjectInfo],
     links: list[list[Link]],
-) -> None:
+    previous: Path | None,
+) -> MentionCache:
+    """Mention links of every project; the matcher runs only over texts the cache of the
+    previous version does not answer for."""
     named = []
     for n, c in enumerate(clustering.clusters):
         names = [x for m in c.members for x in (m.name.en, m.name.sv, *m.aliases)]
@@ -313,21 +326,40 @@ def _mentions(
         named.append(Named(full, short, context, c.parent, grant_only))
     matcher = MentionMatcher(named)
     funded = [{link.target for link in group if link.kind == LINK_FUNDED_BY} for group in links]
+    uids = [c.uid for c in clustering.clusters]
+    at = {u: n for n, u in enumerate(uids)}
+    parent = [uids[c.parent] if c.parent is not None else None for c in clustering.clusters]
+    cache = MentionCache.load(
+        previous,
+        fingerprint(
+            [
+                [u, x.names, x.shorts, x.context, p, x.grant_only]
+                for u, x, p in zip(uids, named, parent, strict=True)
+            ]
+        ),
+    )
     for project, text in texts:
-        for mention in matcher.find(text):
-            if project in funded[mention.target]:
+        key = digest(text)
+        found = cache.get(project, key)
+        if found is None:
+            found = [[uids[m.target], m.form, m.evidence] for m in matcher.find(text)]
+        cache.put(project, key, found)
+        for target_uid, _form, evidence in found:
+            target = at[target_uid]
+            if project in funded[target]:
                 continue
             p = info[project]
-            links[mention.target].append(
+            links[target].append(
                 Link(
                     LINK_MENTIONS,
                     project,
                     p.title,
-                    evidence=mention.evidence,
+                    evidence=evidence,
                     year=p.year,
                     source=project.split(":")[0],
                 )
             )
+    return cache
 
 
 def _dedupe(links: Iterable[Link]) -> list[Link]:
