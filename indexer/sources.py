@@ -28,7 +28,3 @@ _LABELS: dict[str, Text] = {
 
 def source_label(name: str) -> Text:
     return _LABELS.get(name, Text(name, name))
-
-
-def is_swecris(name: str) -> bool:
-    return name == "swecris"

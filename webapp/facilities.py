@@ -22,7 +22,6 @@ from harvesters.records import (
     LINK_SERVED,
     LINK_USES,
     Facility,
-    Text,
 )
 from indexer.documents import org_key
 from indexer.errors import RecordNotFound
@@ -118,5 +117,5 @@ def _sources(f: Facility, lang: str) -> list[dict[str, Any]]:
         entry = out.setdefault(
             source, {"name": source, "label": source_label(source).get(lang), "records": []}
         )
-        entry["records"].append({"id": rid, "name": Text.get(m.name, lang) or rid})
+        entry["records"].append({"id": rid, "name": m.name.get(lang) or rid})
     return list(out.values())
