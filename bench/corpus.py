@@ -46,9 +46,9 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from bench.corpus_model import MIN_COPY, Lang, Model, Spots, facilities, model  # noqa: E402
-from harvesters import swecris  # noqa: E402
-from harvesters.config import load_config  # noqa: E402
-from harvesters.records import (  # noqa: E402
+from harvesters.core.config import load_config  # noqa: E402
+from harvesters.core.lock import data_lock  # noqa: E402
+from harvesters.core.records import (  # noqa: E402
     KIND_PROJECT,
     Facility,
     Funding,
@@ -57,9 +57,9 @@ from harvesters.records import (  # noqa: E402
     Ref,
     Text,
 )
-from harvesters.run import data_lock  # noqa: E402
-from harvesters.store import RecordStore, RunCounts  # noqa: E402
-from indexer.documents import org_key, type_key, uid_of  # noqa: E402
+from harvesters.sources.swecris import normalise as swecris  # noqa: E402
+from harvesters.store.database import RecordStore, RunCounts  # noqa: E402
+from indexer.documents.projects import org_key, type_key, uid_of  # noqa: E402
 
 log = logging.getLogger("research_index.bench.corpus")
 T = TypeVar("T")
@@ -340,7 +340,7 @@ def _commit(
     counts: RunCounts,
     complete: bool,
 ) -> None:
-    """What ``harvesters.run.ingest`` does once the records are parsed: commit (no payloads,
+    """What ``harvesters.sources.run.ingest`` does once the records are parsed: commit (no payloads,
     no deletions), or record the run as failed; then prune old payloads."""
     try:
         store.commit_run(run_id, source, records, [], counts, complete, [], deleted=())

@@ -34,9 +34,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from harvesters.records import Facility, OrgRef, Project, Text
-from harvesters.run import file_payloads, parse_swecris
-from indexer.analysis import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS
+from harvesters.core.records import Facility, OrgRef, Project, Text
+from harvesters.sources.run import file_payloads, parse_swecris
+from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS
 
 log = logging.getLogger("research_index.bench.corpus")
 T = TypeVar("T")

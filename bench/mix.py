@@ -33,10 +33,10 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from bench.corpus_model import Lang, Model, model  # noqa: E402
-from indexer.analysis import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS  # noqa: E402
-from indexer.decompound import NON_PARTS  # noqa: E402
-from indexer.documents import org_key  # noqa: E402
-from indexer.request import SearchRequest  # noqa: E402
+from indexer.analysis.compounds import NON_PARTS  # noqa: E402
+from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS  # noqa: E402
+from indexer.documents.projects import org_key  # noqa: E402
+from indexer.service.request import SearchRequest  # noqa: E402
 
 CLASSES = (
     "single word",
@@ -55,8 +55,8 @@ STOP = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS
 
 @dataclass(frozen=True)
 class Case:
-    """One query of the mix. ``filters``: facet name (``indexer.schema.FACET_FIELDS``) ->
-    values; ``sort``: one of ``indexer.request.SORTS``; ``stats_by``: statistics dimensions
+    """One query of the mix. ``filters``: facet name (``indexer.engine.schema.FACET_FIELDS``) ->
+    values; ``sort``: one of ``indexer.service.request.SORTS``; ``stats_by``: statistics dimensions
     (then the case is a statistics request, not a search)."""
 
     name: str
@@ -153,7 +153,7 @@ def to_search_request(case: Case) -> Any:
 
 
 def run_ours(service: Any, case: Case) -> int:
-    """Run ``case`` on an ``indexer.search.SearchService``: the total hits (or projects)."""
+    """Run ``case`` on an ``indexer.service.search.SearchService``: the total hits (or projects)."""
     req = to_search_request(case)
     if case.stats_by:
         return int(service.stats(req, case.stats_by).total_projects)

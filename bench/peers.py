@@ -38,7 +38,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 
 from bench.mix import CLASSES, Case, build_mix  # noqa: E402
 
-#: Our facet names (``indexer.schema.FACET_FIELDS``) that projects have values for.
+#: Our facet names (``indexer.engine.schema.FACET_FIELDS``) that projects have values for.
 FACETS = (
     "kind",
     "funder",

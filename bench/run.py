@@ -36,7 +36,7 @@ if str(BENCH.parent) not in sys.path:  # run as a script from anywhere
 
 from bench import corpus, http_load, mix, peers, report  # noqa: E402
 from bench.peers import percentile  # noqa: E402
-from indexer.search import SearchService  # noqa: E402
+from indexer.service.search import SearchService  # noqa: E402
 
 
 def summary(times: list[float]) -> dict[str, float]:

@@ -13,8 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 
 MIX: dict[str, SearchRequest] = {
     "single word": SearchRequest(q="energi"),

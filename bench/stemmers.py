@@ -9,7 +9,7 @@ For each candidate it prints the share of words whose stem equals the reference 
 over the words the index tokeniser can produce (letters and digits only), and the speed in
 words per second of an uncached pass over the whole vocabulary (best of ``--repeat`` runs).
 Then the Swedish analyzer's throughput on the KTH Swedish abstracts, one cold pass, with
-the StemFilter cache sizes considered. The figures are in ``indexer/analysis.py``.
+the StemFilter cache sizes considered. The figures are in ``indexer/analysis/words.py``.
 """
 
 from __future__ import annotations
@@ -94,8 +94,10 @@ def analyzer_throughput(data_dir: Path) -> None:
     sys.path.insert(0, str(REPO))
     from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-    from harvesters.clean import clean_text
-    from indexer import analysis
+    from harvesters.sources.clean import clean_text
+    from indexer.analysis import words as analysis
+    from indexer.analysis.compounds import WORD_RE
+    from indexer.engine.analyzers import NfcFilter
 
     texts = []
     for path in sorted((data_dir / "swecris").glob("kth_scp_export_part*of6.csv")):
@@ -104,12 +106,12 @@ def analyzer_throughput(data_dir: Path) -> None:
                 clean_text(row["projectAbstractSv"]) or ""
                 for row in csv.DictReader(f, delimiter=";")
             )
-    tokens = sum(len(analysis.WORD_RE.findall(text)) for text in texts)
+    tokens = sum(len(WORD_RE.findall(text)) for text in texts)
     print(f"\nswedish_analyzer on {len(texts)} KTH abstracts ({tokens:,} tokens), one cold pass")
     for cachesize in (None, 50_000, analysis.STEM_CACHE_SIZE, -1):
         analyzer = (
-            RegexTokenizer(analysis.WORD_RE)
-            | analysis.NfcFilter()
+            RegexTokenizer(WORD_RE)
+            | NfcFilter()
             | LowercaseFilter()
             | StopFilter(stoplist=analysis.SWEDISH_STOPWORDS, minsize=1)
             | StemFilter(analysis.stem_swedish, cachesize=cachesize)

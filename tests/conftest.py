@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config, load_config
+from harvesters.core.config import Config, load_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,7 @@ def config(home: Path) -> Config:
 @pytest.fixture(scope="session")
 def kth_home(tmp_path_factory: pytest.TempPathFactory, kth_exports: list[Path]) -> Path:
     """A data folder with all six KTH export parts imported and indexed (built once)."""
-    from webapp.cli import main
+    from webapp.cli.main import main
 
     home = tmp_path_factory.mktemp("kth-index")
     assert main(["--home", str(home), "import", "swecris", *map(str, kth_exports), "--quiet"]) == 0
@@ -60,7 +60,7 @@ def kth_home(tmp_path_factory: pytest.TempPathFactory, kth_exports: list[Path]) 
 
 @pytest.fixture(scope="session")
 def kth_service(kth_home: Path):  # type: ignore[no-untyped-def]
-    from indexer.search import SearchService
+    from indexer.service.search import SearchService
 
     return SearchService(kth_home / "index")
 
@@ -153,7 +153,7 @@ def evil_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder whose only projects carry XSS and CSV-formula payloads, indexed."""
     import json
 
-    from webapp.cli import main
+    from webapp.cli.main import main
 
     home = tmp_path_factory.mktemp("evil")
     source = home / "evil.json"
@@ -180,7 +180,7 @@ def client(app):  # type: ignore[no-untyped-def]
 def full_home(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     """A data folder brought up from the whole shared data set, as ``research-index up --from``
     does it for a newcomer: every folder imported, the registry made, the index built once."""
-    from indexer.up import bring_up
+    from indexer.operations.up import bring_up
 
     home = tmp_path_factory.mktemp("full")
     lines = list(bring_up(load_config(home=home, env={}), shared_data, quiet=True))

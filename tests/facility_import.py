@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.store import RecordStore
-from webapp.cli import main
+from harvesters.core.config import Config
+from harvesters.store.database import RecordStore
+from webapp.cli.main import main
 
 
 def run_import(

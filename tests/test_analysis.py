@@ -15,18 +15,8 @@ from whoosh import fields, index
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.qparser import QueryParser
 
-from harvesters.clean import clean_text
-from indexer.analysis import (
-    ENGLISH_STOPWORDS,
-    SWEDISH_STOPWORDS,
-    english_analyzer,
-    exact_analyzer,
-    normalise_query_text,
-    stem_english,
-    stem_swedish,
-    swedish_analyzer,
-)
-from indexer.decompound import (
+from harvesters.sources.clean import clean_text
+from indexer.analysis.compounds import (
     NON_PARTS,
     WORD_RE,
     Decompounder,
@@ -34,6 +24,14 @@ from indexer.decompound import (
     split_query_word,
     tokenise,
 )
+from indexer.analysis.words import (
+    ENGLISH_STOPWORDS,
+    SWEDISH_STOPWORDS,
+    normalise_query_text,
+    stem_english,
+    stem_swedish,
+)
+from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 
 ANALYZERS: dict[str, Callable[[], CompositeAnalyzer]] = {
     "sv": swedish_analyzer,
@@ -41,7 +39,7 @@ ANALYZERS: dict[str, Callable[[], CompositeAnalyzer]] = {
     "exact": exact_analyzer,
 }
 
-# Measured with bench/stemmers.py (see indexer/analysis.py); a small margin below.
+# Measured with bench/stemmers.py (see indexer/analysis/words.py); a small margin below.
 SWEDISH_AGREEMENT = 0.982 - 0.002
 ENGLISH_AGREEMENT = 0.9985 - 0.002
 
@@ -73,7 +71,7 @@ def swedish_texts(kth_rows: list[dict[str, str]]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def kth_decompounder(swedish_texts: list[str]) -> Decompounder:
-    return Decompounder.from_texts(swedish_texts)  # as indexer/build.py builds it
+    return Decompounder.from_texts(swedish_texts)  # as indexer/building/build.py builds it
 
 
 def reference_pairs(shared_data: Path, language: str) -> list[tuple[str, str]]:
@@ -205,7 +203,7 @@ def test_analyzer_pickle_round_trip(name: str, swedish_texts: list[str]) -> None
     analyzer = ANALYZERS[name]()
     data = pickle.dumps(analyzer)
     restored = pickle.loads(data)
-    assert b"indexer.analysis" in data
+    assert b"indexer.analysis.words" in data
     text = swedish_texts[1] + " The projects' studies"
     assert terms(restored, text) == terms(analyzer, text)
 

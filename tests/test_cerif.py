@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from harvesters.cerif import NS_11, NS_12, parse_entity
-from harvesters.cerif_links import CerifEntity, FundingEntity, Unsupported, resolve_links
-from harvesters.errors import ParseError
-from harvesters.records import (
+from harvesters.core.errors import ParseError
+from harvesters.core.records import (
     Facility,
     Identifier,
     Organisation,
@@ -29,6 +27,8 @@ from harvesters.records import (
     Text,
     record_from_dict,
 )
+from harvesters.sources.cerif.links import CerifEntity, FundingEntity, Unsupported, resolve_links
+from harvesters.sources.cerif.parse import NS_11, NS_12, parse_entity
 from tests.conftest import shared_data_dir
 
 SOURCE = "cerif:cris.example.org"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.records import Facility, Project
-from harvesters.store import RecordStore
+from harvesters.core.records import Facility, Project
+from harvesters.store.database import RecordStore
 from tests.fakes.oai_server import FakeOAI
-from webapp.cli import main
+from webapp.cli.main import main
 
 PROJECT = "oai:cris.example.org:Projects/112347"
 

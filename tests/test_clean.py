@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from harvesters.clean import (
+from harvesters.sources.clean import (
     clean_orcid,
     clean_str,
     clean_text,

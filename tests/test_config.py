@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import DEFAULT_SWECRIS_TOKEN, SETTINGS, load_config
-from harvesters.errors import ConfigError
+from harvesters.core.config import DEFAULT_SWECRIS_TOKEN, SETTINGS, load_config
+from harvesters.core.errors import ConfigError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from indexer.facets import by_value
+from indexer.service.facets import by_value
 
 
 def test_by_value_matches_the_plain_definition() -> None:

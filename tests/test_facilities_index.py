@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.records import Facility, Project
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from harvesters.core.records import Facility, Project
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from tests.fakes.oai_server import FakeOAI
 from webapp import create_app
-from webapp.cli import main
+from webapp.cli.main import main
 
 EQUIPMENT = "cris:82394874"
 
@@ -112,7 +112,7 @@ def test_project_uses_equipment_is_visible_on_both_pages(cris_home: Path) -> Non
 def test_uses_links_from_both_sides_reach_the_registry(cris_home: Path) -> None:
     """CERIF says "uses" on the project (Project/Uses) and the registry keeps the link, with
     the project's title, on the facility; the project's page lists the facility by name."""
-    from harvesters.config import load_config
+    from harvesters.core.config import load_config
     from indexer.registry.build import build_registry
 
     registry = build_registry(load_config(home=cris_home, env={}).store_path, cris_home)

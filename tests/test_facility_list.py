@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harvesters.config import Config
-from harvesters.records import Facility
-from harvesters.store import RecordStore
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from harvesters.core.config import Config
+from harvesters.core.records import Facility
+from harvesters.store.database import RecordStore
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from tests.test_facility_sources_access import EXPECTED as ACCESS_OF_THE_LIST
-from webapp.cli import main
+from webapp.cli.main import main
 
 HEADER = (
     "id;name;name_en;acronym;owner;owner_id;type;city;description;description_en;"

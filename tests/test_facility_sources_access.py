@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.facility_sources.access import access_kind, classify_access
-from harvesters.records import ACCESS_KINDS
+from harvesters.core.records import ACCESS_KINDS
+from harvesters.sources.facilities.access import access_kind, classify_access
 
 EXPECTED = {
     "ana-futura": "both",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.records import Identifier, Text
+from harvesters.core.config import Config
+from harvesters.core.records import Identifier, Text
 from tests.facility_import import adds_up, quarantine, run_import, snapshot, stored
 
 

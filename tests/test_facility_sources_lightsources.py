@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.facility_sources.lightsources import BEAMLINE, FEL, SYNCHROTRON
-from harvesters.records import Ref, Text
+from harvesters.core.config import Config
+from harvesters.core.records import Ref, Text
+from harvesters.sources.facilities.lightsources import BEAMLINE, FEL, SYNCHROTRON
 from tests.facility_import import adds_up, quarantine, run_import, snapshot, stored
 
 FILES = (

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.facility_sources.meril import split_name
-from harvesters.records import Facility
+from harvesters.core.config import Config
+from harvesters.core.records import Facility
+from harvesters.sources.facilities.meril import split_name
 from tests.facility_import import adds_up, last_run, quarantine, run_import, snapshot, stored
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.facility_sources import places
+from harvesters.core import places
 
 
 @pytest.fixture(scope="module")

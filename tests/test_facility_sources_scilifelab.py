@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.facility_sources.scilifelab import TYPE, split_acronym
-from harvesters.records import Facility, FacilityUse, Publication, Ref, Text, YearCount
+from harvesters.core.config import Config
+from harvesters.core.records import Facility, FacilityUse, Publication, Ref, Text, YearCount
+from harvesters.sources.facilities.scilifelab import TYPE, split_acronym
 from tests.facility_import import adds_up, quarantine, run_import, snapshot, stored
 
 UNITS = "DERIVED_infrastructure_units_from_labels.json"

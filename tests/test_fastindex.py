@@ -1,7 +1,7 @@
 """The fast segment writer against Whoosh's own: same postings, lengths and stored fields.
 
 Builds the same KTH documents twice, once with ``IndexWriter.add_document`` and once with
-:class:`indexer.fastindex.SegmentBuilder`, and compares every term of every field posting by
+:class:`indexer.engine.writer.SegmentBuilder`, and compares every term of every field posting by
 posting (docnum, weight, encoded value), every field length and every stored field; then the
 same queries must score the same.
 """
@@ -17,15 +17,15 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import MultifieldParser
 
-from harvesters.config import load_config
-from harvesters.records import Project
-from harvesters.store import RecordStore
-from indexer.analysis import english_analyzer, exact_analyzer, swedish_analyzer
-from indexer.decompound import Decompounder
-from indexer.documents import Labels, to_document
-from indexer.fastindex import SegmentBuilder, TextPlan
-from indexer.schema import DEFAULT_FIELDS, build_schema
-from webapp.cli import main
+from harvesters.core.config import load_config
+from harvesters.core.records import Project
+from harvesters.store.database import RecordStore
+from indexer.analysis.compounds import Decompounder
+from indexer.documents.projects import Labels, to_document
+from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
+from indexer.engine.schema import DEFAULT_FIELDS, build_schema
+from indexer.engine.writer import SegmentBuilder, TextPlan
+from webapp.cli.main import main
 
 N_DOCS = 400
 
@@ -117,8 +117,8 @@ def test_text_plan_terms_match_the_analyzer(make: Any, documents: list[dict[str,
 def test_two_processes_build_the_same_index_as_one(tmp_path: Path, kth_exports: list[Path]) -> None:
     """Shards in two worker processes give the same documents, counts and ranking as one
     process (Whoosh scores with index-wide statistics, whatever the segments)."""
-    from indexer.request import SearchRequest
-    from indexer.search import SearchService
+    from indexer.service.request import SearchRequest
+    from indexer.service.search import SearchService
 
     results = []
     for procs in ("1", "2"):
@@ -155,8 +155,8 @@ def test_a_worker_stops_when_its_parent_build_is_gone(tmp_path: Path, shared_dat
 
     from whoosh import index as whoosh_index
 
-    from harvesters.store_scan import scan
-    from indexer import parallel
+    from harvesters.store.scan import scan
+    from indexer.building import parallel
     from indexer.registry.build import build_registry
 
     source = shared_data / "swecris" / "scp_search_response_scb40107.json"

@@ -1,4 +1,4 @@
-"""Fast BM25F scoring (``indexer.fastscore``) against Whoosh's own search, on real KTH data.
+"""Fast BM25F scoring (``indexer.engine.scoring``) against Whoosh's own search, on real KTH data.
 
 Two small real indexes of the first KTH export part: two segments (``index --procs 2``), and
 the same after five projects changed (an incremental build: deleted documents in both old
@@ -23,13 +23,13 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
-from indexer.build import COMPOUNDS_FILE
-from indexer.decompound import Decompounder
-from indexer.fastscore import fast_rank, fast_scores
-from indexer.query import parse
-from indexer.ranking import rank
-from indexer.versions import IndexLocation
-from webapp.cli import main
+from indexer.analysis.compounds import Decompounder
+from indexer.building.build import COMPOUNDS_FILE
+from indexer.building.versions import IndexLocation
+from indexer.engine.query import parse
+from indexer.engine.scoring import fast_rank, fast_scores
+from indexer.engine.top import rank
+from webapp.cli.main import main
 
 QUERIES = (
     # single words, Swedish and English (an Or over every default field)
@@ -70,7 +70,7 @@ QUERIES = (
     "vattenrening",
     "klimatförändringar",
     "kvantdatorer",
-    # phrases (positions: ``indexer.fastphrase``), a hyphenated word, phrases among words
+    # phrases (positions: ``indexer.engine.phrases``), a hyphenated word, phrases among words
     '"machine learning"',
     '"artificial intelligence"',
     '"royal institute of technology"',

@@ -1,4 +1,4 @@
-"""The best matches without ranking them all (``indexer.fasttop``), against Whoosh's ranking.
+"""The best matches without ranking them all (``indexer.engine.top``), against Whoosh's ranking.
 
 On the same two real KTH indexes as ``test_fastscore`` (two segments; then deletions and a
 third segment), with the thresholds lowered to this small collection's size so that the bound
@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from whoosh import query as Q
 
-from indexer import fasttop
-from indexer.query import parse
-from indexer.ranking import Ranked, TopRanked, matches, rank
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from indexer.engine import top as fasttop
+from indexer.engine.query import parse
+from indexer.engine.ranked import Ranked, TopRanked
+from indexer.engine.top import matches, rank
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from tests import test_fastscore
 
 QUERIES = test_fastscore.QUERIES

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.store import RecordStore
+from harvesters.store.database import RecordStore
 from tests.fakes.swecris_server import FakeSwecris
-from webapp.cli import main
+from webapp.cli.main import main
 
 TOKEN = "cli-token"
 
@@ -148,7 +148,16 @@ def test_sigkill_mid_harvest_leaves_the_store_and_the_next_run_completes(
 def test_two_harvests_at_once_one_exits_busy(server: FakeSwecris, home: Path) -> None:
     server.script(["slow:3"], page=1)
     env = {**os.environ}
-    cmd = [sys.executable, "-m", "webapp.cli", "--home", str(home), "harvest", "swecris", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "webapp.cli",
+        "--home",
+        str(home),
+        "harvest",
+        "swecris",
+        "--quiet",
+    ]
     first = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.store import RecordStore
-from webapp.cli import main
+from harvesters.core.config import Config
+from harvesters.store.database import RecordStore
+from webapp.cli.main import main
 
 
 def _independent_figures(parts: list[Path]) -> dict[str, object]:

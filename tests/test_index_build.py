@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.run import data_lock
-from indexer import build as build_module
-from indexer.build import build_index, validate
+from harvesters.core.config import Config
+from harvesters.core.lock import data_lock
+from indexer.building import build as build_module
+from indexer.building.build import build_index, validate
+from indexer.building.versions import MANIFEST, IndexLocation
+from indexer.engine.storage import open_index
 from indexer.errors import BuildFailed, RecordNotFound, RecordWithdrawn
-from indexer.request import SearchRequest
-from indexer.search import SearchService
-from indexer.storage import open_index
-from indexer.versions import MANIFEST, IndexLocation
-from webapp.cli import main
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
+from webapp.cli.main import main
 
 
 def _row(i: int, title: str | None = None, **extra: object) -> dict[str, object]:

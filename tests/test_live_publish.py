@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import waitress
 
-from harvesters.store import RecordStore
+from harvesters.store.database import RecordStore
 from tests.fakes.swecris_server import FakeSwecris
 from webapp import create_app
 

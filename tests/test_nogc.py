@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import nogc
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from indexer.engine import gc as nogc
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 
 
 @pytest.fixture

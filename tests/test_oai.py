@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from harvesters import oai_errors as oe
-from harvesters.errors import AuthenticationError, HarvestError, SourceProtocolError
-from harvesters.http import HttpClient
-from harvesters.oai import (
+from harvesters.core.errors import AuthenticationError, HarvestError, SourceProtocolError
+from harvesters.sources.http import HttpClient
+from harvesters.sources.oai import errors as oe
+from harvesters.sources.oai.client import (
     DAY,
     SECONDS,
     MalformedResponse,
@@ -28,7 +28,7 @@ from harvesters.oai import (
     format_datestamp,
     next_from,
 )
-from harvesters.oai_xml import parse_xml
+from harvesters.sources.oai.responses import parse_xml
 from tests.fakes.oai_server import FakeOAI
 
 PREFIX = "oai_cerif_openaire_v1_2"

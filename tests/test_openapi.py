@@ -23,7 +23,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from webapp import create_app
-from webapp.cli import main
+from webapp.cli.main import main
 
 Spec = dict[str, Any]
 
@@ -95,7 +95,7 @@ def test_every_api_route_is_documented_and_nothing_else(app: Flask, spec: Spec) 
 
 
 def test_parameters_carry_the_bounds_of_the_code(spec: Spec) -> None:
-    from indexer.request import _VALUE, MAX_SIZE, SORTS, STAT_DIMENSIONS
+    from indexer.service.request import _VALUE, MAX_SIZE, SORTS, STAT_DIMENSIONS
 
     params = spec["components"]["parameters"]
     assert params["funder"]["schema"]["items"]["pattern"] == _VALUE.pattern

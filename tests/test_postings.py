@@ -1,4 +1,4 @@
-"""``indexer.postings.write_term`` writes the bytes Whoosh's own W3 posting writer writes.
+"""``indexer.engine.postings.write_term`` writes the bytes Whoosh's own W3 posting writer writes.
 
 Each case writes the same terms twice into a fresh segment's field writer: once posting by
 posting through ``W3FieldWriter.add`` / ``finish_term`` (Whoosh's path), once as whole lists
@@ -25,7 +25,7 @@ from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.system import pack_uint
 
-from indexer.postings import write_term
+from indexer.engine.postings import write_term
 
 Term = tuple[bytes, list[int], list[float], list[bytes], list[int] | None]
 

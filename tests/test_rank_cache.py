@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer import ranking
-from indexer.ranking import (
+from indexer.engine.ranked import Ranked
+from indexer.service import caches as ranking
+from indexer.service.caches import (
     CACHED_DOCS_PER_DOC,
     MAX_CACHED_DOCS,
     RankCache,
-    Ranked,
     VersionCaches,
 )
-from indexer.search import SearchService
+from indexer.service.search import SearchService
 
 
 def _ranked(n: int) -> Ranked:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harvesters.records import (
+from harvesters.core.records import (
     AwardType,
     Facility,
     Funding,

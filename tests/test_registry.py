@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.records import (
+from harvesters.core.records import (
     ACCESS_ACADEMIA,
     ACCESS_COMPANIES,
     Facility,
@@ -15,7 +15,7 @@ from harvesters.records import (
     Ref,
     Text,
 )
-from harvesters.run import file_payloads, parse_swecris
+from harvesters.sources.run import file_payloads, parse_swecris
 from indexer.registry.combine import access_of
 from indexer.registry.grants import grant_facility, group_grants, is_infrastructure_grant
 from indexer.registry.mentions import MentionMatcher, Named, named_from, sentence
@@ -257,10 +257,10 @@ def test_an_update_scans_only_the_texts_that_changed_and_finds_the_same_mentions
 ) -> None:
     import json
 
-    from harvesters.config import load_config
+    from harvesters.core.config import load_config
+    from indexer.building.versions import IndexLocation
     from indexer.registry.build import build_registry
-    from indexer.versions import IndexLocation
-    from webapp.cli import main
+    from webapp.cli.main import main
 
     home = tmp_path / "home"
     assert main(["--home", str(home), "import", "swecris", str(kth_exports[0]), "--quiet"]) == 0

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from harvesters.records import Facility
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from harvesters.core.records import Facility
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from webapp import create_app
 
 JUDGED = Path(__file__).resolve().parent / "data" / "mention_judgments.csv"
@@ -130,7 +130,7 @@ def test_mention_links_are_precise_on_the_judged_sample(full_home: Path) -> None
     """Each judged link is a (facility, project) pair a person read with its evidence; the
     registry of today's data must still make at least 100 of them, and at least 90% of those
     it makes must be judged right."""
-    from harvesters.config import load_config
+    from harvesters.core.config import load_config
     from indexer.registry.build import build_registry
 
     registry = build_registry(load_config(home=full_home, env={}).store_path, full_home)
@@ -152,7 +152,7 @@ def test_mention_links_are_precise_on_the_judged_sample(full_home: Path) -> None
 def test_counts_feeds_and_the_command_line_name_facilities_as_facilities(
     client: FlaskClient, full_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from webapp.cli import main
+    from webapp.cli.main import main
 
     page = client.get("/search?q=synkrotron&kind=facility").get_data(as_text=True)
     assert '<span data-testid="noun">facilities</span>' in page

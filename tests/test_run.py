@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config
-from harvesters.run import data_lock
-from harvesters.store import RecordStore
-from webapp.cli import main
+from harvesters.core.config import Config
+from harvesters.core.lock import data_lock
+from harvesters.store.database import RecordStore
+from webapp.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -158,8 +158,8 @@ def test_invalid_json_file_fails_the_run_loudly(config: Config, tmp_path, capsys
 KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
-    from harvesters.records import Project, Text
-    from harvesters.store import RecordStore, RunCounts
+    from harvesters.core.records import Project, Text
+    from harvesters.store.database import RecordStore, RunCounts
     store = RecordStore(sys.argv[1])
     run = store.begin_run("swecris", "import")
     def records():

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.records import Project
-from harvesters.store import RecordStore
-from indexer.analysis import english_analyzer, exact_analyzer, swedish_analyzer
-from indexer.documents import today_int
+from harvesters.core.records import Project
+from harvesters.store.database import RecordStore
+from indexer.documents.projects import today_int
+from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 from indexer.errors import InvalidQuery, InvalidRequest, RecordNotFound
-from indexer.request import SearchRequest
-from indexer.search import SearchService
-from indexer.stats import PREPARED
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
+from indexer.service.stats import PREPARED
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.export import BOM
-from indexer.request import SearchRequest
-from webapp.cli import main
+from indexer.service.export import BOM
+from indexer.service.request import SearchRequest
+from webapp.cli.main import main
 
 VR = "202100-5208"
 VINNOVA = "202100-5216"

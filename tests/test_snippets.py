@@ -7,10 +7,10 @@ import io
 import random
 from pathlib import Path
 
-from indexer.analysis import stem_english, stem_swedish
-from indexer.decompound import WORD_RE, normalise_token
-from indexer.schema import build_schema
-from indexer.snippets import FIRST_LETTERS_CHANGE, Snippets
+from indexer.analysis.compounds import WORD_RE, normalise_token
+from indexer.analysis.words import stem_english, stem_swedish
+from indexer.engine.schema import build_schema
+from indexer.service.snippets import FIRST_LETTERS_CHANGE, Snippets
 
 SNIPPETS = Snippets(build_schema(), ("abstract_sv", "abstract_en", "text_exact"))
 

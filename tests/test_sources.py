@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import Config, load_config
-from harvesters.errors import ConfigError
-from harvesters.sources import DEFAULT_FILE, load_sources
-from webapp.cli import main
+from harvesters.core.config import Config, load_config
+from harvesters.core.errors import ConfigError
+from harvesters.core.sources import DEFAULT_FILE, load_sources
+from webapp.cli.main import main
 
 
 def test_default_registry_is_documented_and_valid(config: Config) -> None:

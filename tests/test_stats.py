@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from indexer.export import BOM, safe_cell, stats_rows, write_csv
-from indexer.request import SearchRequest
-from indexer.results import StatsRow, StatsTable
+from indexer.service.export import BOM, safe_cell, stats_rows, write_csv
+from indexer.service.request import SearchRequest
+from indexer.service.results import StatsRow, StatsTable
 
 VR = "202100-5208"
 VINNOVA = "202100-5216"

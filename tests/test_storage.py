@@ -11,7 +11,7 @@ import pytest
 from whoosh import fields, index
 from whoosh.qparser import QueryParser
 
-from indexer.storage import PEEK, ViewBufferFile, ViewFile, open_index
+from indexer.engine.storage import PEEK, ViewBufferFile, ViewFile, open_index
 
 DATA = b"first line\nsecond\n" + pickle.dumps({"k": [1, 2, 3]}, 2) + b"tail"
 

@@ -18,12 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.config import SWECRIS_TOKEN_PAGE, Config
-from harvesters.errors import AuthenticationError, SourceProtocolError, SourceUnavailable
-from harvesters.http import DEFAULT_USER_AGENT, HttpClient, HttpStatusError, parse_retry_after
-from harvesters.progress import Progress
-from harvesters.swecris import rows_from_json
-from harvesters.swecris_api import fetch_project, fetch_search_pages
+from harvesters.core.config import SWECRIS_TOKEN_PAGE, Config
+from harvesters.core.errors import AuthenticationError, SourceProtocolError, SourceUnavailable
+from harvesters.core.progress import Progress
+from harvesters.sources.http import (
+    DEFAULT_USER_AGENT,
+    HttpClient,
+    HttpStatusError,
+    parse_retry_after,
+)
+from harvesters.sources.swecris.api import fetch_project, fetch_search_pages
+from harvesters.sources.swecris.normalise import rows_from_json
 from tests.fakes.swecris_server import FakeSwecris
 
 TOKEN = "test-token-2026"

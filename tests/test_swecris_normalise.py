@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harvesters import swecris
-from harvesters.errors import ParseError, SourceProtocolError
+from harvesters.core.errors import ParseError, SourceProtocolError
+from harvesters.sources.swecris import normalise as swecris
 
 HEADER = (
     "ProjectId;ProjectTitleSv;ProjectTitleEn;ProjectAbstractSv;ProjectAbstractEn;ProjectStartDate;"

@@ -134,8 +134,8 @@ def test_up_from_walks_every_folder_and_says_one_line_each(
 ) -> None:
     import json
 
-    from harvesters.config import load_config
-    from indexer.up import bring_up
+    from harvesters.core.config import load_config
+    from indexer.operations.up import bring_up
 
     data = tmp_path / "data"
     shutil.copytree(shared_data / "facilities", data / "facilities")

@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from indexer.request import SearchRequest
-from indexer.search import SearchService
-from indexer.versions import IndexLocation
+from indexer.building.versions import IndexLocation
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from tests.fakes.oai_server import FakeOAI
 from tests.fakes.swecris_server import FakeSwecris
 from webapp import create_app
-from webapp.cli import main
+from webapp.cli.main import main
 
 TOKEN = "update-token"
 PROJECT = "oai:cris.example.org:Projects/112347"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from indexer.request import SearchRequest
-from indexer.search import SearchService
-from webapp.cli import main
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
+from webapp.cli.main import main
 
 
 def test_new_versions_are_opened_and_warmed_in_the_background(

@@ -19,11 +19,11 @@ from xml.etree import ElementTree
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.export import BOM, HIT_COLUMNS
-from indexer.request import SearchRequest
+from indexer.service.export import BOM, HIT_COLUMNS
+from indexer.service.request import SearchRequest
 from tests.conftest import XSS_FUNDER, XSS_ORG, XSS_TITLE
 from webapp import create_app
-from webapp.cli import main
+from webapp.cli.main import main
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ORG = "555555-0001"

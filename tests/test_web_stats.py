@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.export import BOM
-from indexer.request import SearchRequest
+from indexer.service.export import BOM
+from indexer.service.request import SearchRequest
 from tests.conftest import XSS_FUNDER, XSS_ORG, XSS_TITLE
 from tests.test_web_exports import ORG, PORTFOLIO_ORDER, build_home, portfolio_rows, rows_of
 from webapp import create_app

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from indexer.request import SearchRequest
-from indexer.search import SearchService
-from webapp.cli import main
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
+from webapp.cli.main import main
 
 MARGIN = 1.3
 
@@ -87,14 +87,14 @@ def test_queries_stay_within_their_work_budget(small_home: Path) -> None:
 def test_indexing_stays_within_its_work_budget(small_home: Path, tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
 
-    from harvesters.config import load_config
-    from harvesters.records import record_from_dict
-    from harvesters.store_scan import scan
-    from indexer.documents import Labels
-    from indexer.fastindex import SegmentBuilder
-    from indexer.parallel import document, prepare
+    from harvesters.core.config import load_config
+    from harvesters.core.records import record_from_dict
+    from harvesters.store.scan import scan
+    from indexer.building.parallel import document, prepare
+    from indexer.documents.projects import Labels
+    from indexer.engine.schema import build_schema
+    from indexer.engine.writer import SegmentBuilder
     from indexer.registry.build import build_registry
-    from indexer.schema import build_schema
 
     store = load_config(home=small_home, env={}).store_path
     shared = prepare(store, ("project",), build_registry(store))

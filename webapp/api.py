@@ -14,12 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from indexer.errors import InvalidRequest
-from indexer.status import status_for_home
-from webapp import search_service
+from indexer.service import MAX_DEPTH, InvalidRequest, status_for_home
 from webapp.i18n import current_lang
 from webapp.pages import search_request
 from webapp.params import state, with_params
+from webapp.service import search_service
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -37,7 +36,7 @@ def search() -> Response:
     data["links"] = {
         "self": "/api/v1/search" + with_params(pairs, page=result.page),
         "next": ("/api/v1/search" + with_params(pairs, page=result.page + 1))
-        if result.page < result.pages and result.page * result.size < 10_000
+        if result.page < result.pages and result.page * result.size < MAX_DEPTH
         else None,
         "walk": "/api/v1/search" + with_params(pairs, cursor=_encode({"o": 0})),
         "csv": "/search.csv" + with_params(pairs, size=None),

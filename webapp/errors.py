@@ -15,7 +15,7 @@ from urllib.parse import quote
 from flask import Flask, Response, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import (
+from indexer.service import (
     IndexMissing,
     InvalidQuery,
     InvalidRequest,

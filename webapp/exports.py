@@ -1,7 +1,7 @@
 """Downloads of a search: every matching project as CSV, and the newest ones as an Atom feed.
 
 ``GET /search.csv`` streams every match (up to ``CSV_MAX_ROWS``; a last row says so when more
-matched) through ``indexer.export``: UTF-8 with a byte-order mark, comma or, with
+matched) through ``indexer.service.export``: UTF-8 with a byte-order mark, comma or, with
 ``?delimiter=semicolon``, semicolon, formulas neutralised. ``GET /search.atom`` is an Atom 1.0
 feed of the ``FEED_SIZE`` newest matches (by start date), so a search can be followed in a feed
 reader. The XML is written as text with our own escaping: only ``harvesters/`` imports XML
@@ -21,14 +21,11 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from indexer.errors import InvalidRequest
-from indexer.export import hit_rows, iter_csv
-from indexer.request import MAX_SIZE, SearchRequest
-from indexer.results import Hit
-from webapp import search_service
+from indexer.service import MAX_SIZE, Hit, InvalidRequest, SearchRequest, hit_rows, iter_csv
 from webapp.charts import format_number
 from webapp.i18n import current_lang, t
 from webapp.params import request_from_args, state, with_params
+from webapp.service import search_service
 
 bp = Blueprint("exports", __name__)
 

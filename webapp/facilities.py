@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
-from harvesters.records import (
+from harvesters.core.records import (
     LINK_FUNDED_BY,
     LINK_HOSTED_BY,
     LINK_MENTIONS,
@@ -23,14 +23,11 @@ from harvesters.records import (
     LINK_USES,
     Facility,
 )
-from indexer.documents import org_key
-from indexer.errors import RecordNotFound
-from indexer.facility_docs import ACCESS_LABELS, country_name
-from indexer.sources import source_label
-from webapp import search_service
+from indexer.service import ACCESS_LABELS, RecordNotFound, country_name, org_key, source_label
 from webapp.charts import format_number
 from webapp.i18n import current_lang
 from webapp.params import state, with_params
+from webapp.service import search_service
 
 bp = Blueprint("facilities", __name__)
 

@@ -22,16 +22,23 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 
-from harvesters.records import OrgRef, Text
-from indexer.documents import org_key
-from indexer.errors import InvalidRequest, RecordNotFound
-from indexer.request import MAX_DEPTH, MAX_SIZE, SearchRequest
-from indexer.results import Hit, SearchResult, StatsTable
-from indexer.search import SearchService
-from webapp import search_service
+from harvesters.core.records import OrgRef, Text
+from indexer.service import (
+    MAX_DEPTH,
+    MAX_SIZE,
+    Hit,
+    InvalidRequest,
+    RecordNotFound,
+    SearchRequest,
+    SearchResult,
+    SearchService,
+    StatsTable,
+    org_key,
+)
 from webapp.charts import chart_variants, format_number
 from webapp.exports import hits_csv
 from webapp.i18n import current_lang, t
+from webapp.service import search_service
 from webapp.stats import value_url
 
 bp = Blueprint("orgs", __name__)

@@ -7,24 +7,27 @@ the only markup let through is the snippet, which the indexer builds as escaped 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
-from harvesters.records import Facility, Project
-from indexer.documents import date_int, org_key
-from indexer.errors import RecordNotFound
-from indexer.facets import status_on
-from indexer.facility_docs import country_name
-from indexer.request import SORTS
-from indexer.results import Facet, SearchResult
-from indexer.sources import source_label
-from indexer.status import status_for_home
-from webapp import search_service
+from harvesters.core.records import Facility, Project
+from indexer.service import (
+    MAX_DEPTH,
+    SORTS,
+    Facet,
+    RecordNotFound,
+    SearchResult,
+    country_name,
+    org_key,
+    project_status,
+    source_label,
+    status_for_home,
+)
 from webapp.i18n import current_lang, t
 from webapp.params import request_from_args, state, toggle, with_params, without_filters
+from webapp.service import search_service
 
 bp = Blueprint("pages", __name__)
 
@@ -69,7 +72,7 @@ def project(source: str, pid: str) -> Response | str:
     if not isinstance(p, Project):
         raise RecordNotFound(f"{pid} is not a project")
     similar = service.similar(source, pid, limit=5, lang=lang)
-    status = status_on(date_int(p.start, 0), date_int(p.end, 99991231), date.today())
+    status = project_status(p.start, p.end)
     return render_template(
         "project.html",
         p=p,
@@ -182,7 +185,7 @@ def _chips(result: SearchResult, pairs: list[tuple[str, str]]) -> list[dict[str,
 
 
 def _pagination(result: SearchResult, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    last = min(result.pages, 10_000 // max(result.size, 1))
+    last = min(result.pages, MAX_DEPTH // max(result.size, 1))
     return {
         "current": result.page,
         "last": last,

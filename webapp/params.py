@@ -15,9 +15,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.errors import InvalidRequest
-from indexer.request import SearchRequest
-from indexer.schema import FACET_FIELDS
+from indexer.service import FACET_FIELDS, InvalidRequest, SearchRequest
 
 LIST_PARAMS = (*FACET_FIELDS, "status")
 SCALAR_PARAMS = (

@@ -18,16 +18,21 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
-from indexer.errors import InvalidRequest
-from indexer.export import stats_rows
-from indexer.request import STAT_DIMENSIONS, SearchRequest, check_dimensions
-from indexer.results import StatsRow, StatsTable
-from webapp import search_service
+from indexer.service import (
+    STAT_DIMENSIONS,
+    InvalidRequest,
+    SearchRequest,
+    StatsRow,
+    StatsTable,
+    check_dimensions,
+    stats_rows,
+)
 from webapp.charts import chart_variants, format_number
 from webapp.exports import csv_response
 from webapp.i18n import current_lang, t
 from webapp.pages import search_request
 from webapp.params import state, with_params
+from webapp.service import search_service
 
 bp = Blueprint("stats", __name__)
 

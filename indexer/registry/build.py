@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harvesters.records import (
+from harvesters.core.records import (
     KIND_FACILITY,
     KIND_PROJECT,
     KIND_PUBLICATION,
@@ -39,8 +39,8 @@ from harvesters.records import (
     Text,
     record_from_dict,
 )
-from harvesters.store_scan import scan
-from indexer.documents import org_key, uid_of
+from harvesters.store.scan import scan
+from indexer.documents.projects import org_key, uid_of
 from indexer.registry.combine import combine
 from indexer.registry.grants import (
     grant_facility,

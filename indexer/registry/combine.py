@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from harvesters.records import (
+from harvesters.core.records import (
     ACCESS_ACADEMIA,
     ACCESS_BOTH,
     ACCESS_COMPANIES,
@@ -24,7 +24,7 @@ from harvesters.records import (
     Text,
     YearCount,
 )
-from indexer.documents import org_key, uid_of
+from indexer.documents.projects import org_key, uid_of
 from indexer.registry.grants import GRANT_TYPE
 from indexer.registry.types import FacilityType
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harvesters.records import (
+from harvesters.core.records import (
     LINK_FUNDED_BY,
     LINK_HOSTED_BY,
     Facility,
@@ -26,7 +26,7 @@ from harvesters.records import (
     Ref,
     Text,
 )
-from indexer.documents import org_key, slug, uid_of
+from indexer.documents.projects import org_key, slug, uid_of
 from indexer.registry.names import name_key, split_acronym, words
 from indexer.registry.unionfind import UnionFind
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from harvesters.records import Facility
-from indexer.documents import uid_of
+from harvesters.core.records import Facility
+from indexer.documents.projects import uid_of
 from indexer.registry.names import (
     distinctive_words,
     fold,

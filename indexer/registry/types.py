@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from harvesters.records import Text
+from harvesters.core.records import Text
 
 TYPES_FILE = Path(__file__).with_name("facility_types.toml")
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from harvesters.config import DEFAULT_SWECRIS_TOKEN
+from harvesters.core.config import DEFAULT_SWECRIS_TOKEN
 from tests.fakes.loopback import (
     LoopbackFake,
     LoopbackHandler,

@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from harvesters.config import load_config
-from harvesters.records import (
+from harvesters.core.config import load_config
+from harvesters.core.records import (
     AwardType,
     Facility,
     Funding,
@@ -29,9 +29,9 @@ from harvesters.records import (
     SubjectPath,
     Text,
 )
-from harvesters.store import RecordStore, RunCounts
-from harvesters.store_quarantine import Quarantined
-from indexer.build import build_index
+from harvesters.store.database import RecordStore, RunCounts
+from harvesters.store.quarantine import Quarantined
+from indexer.building.build import build_index
 
 SOURCE = "swecris"
 JS = "javascript:alert(document.domain)"

@@ -1,9 +1,9 @@
 """SIGKILL and a full disk during import, index build and publish: old or new, never half.
 
-The real command runs as a child process (``python -m webapp.cli --home DIR ...``). A data
+The real command runs as a child process (``python -m webapp.cli.main --home DIR ...``). A data
 folder holds version A (200 KTH rows, indexed); the run under test applies change set B (80
 retitled rows and 20 new ones). Imports are killed at the named pause points of
-``harvesters.pausepoints`` (``parsed``, ``commit``: inside the transaction, every row
+``harvesters.core.pausepoints`` (``parsed``, ``commit``: inside the transaction, every row
 written) and at time offsets; index builds at fractions of their measured duration (which
 reaches validation and publishing). After each kill the store is exactly A or exactly B
 (every record's id, hash, status and sequence), the ``current`` index opens and holds the old
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.store import RecordStore
-from harvesters.swecris import rows_from_csv
-from indexer.request import SearchRequest
-from indexer.search import SearchService
-from indexer.versions import MANIFEST, IndexLocation
+from harvesters.sources.swecris.normalise import rows_from_csv
+from harvesters.store.database import RecordStore
+from indexer.building.versions import MANIFEST, IndexLocation
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from tests.fakes.swecris_server import FakeSwecris
 from tests.robustness.harvest_support import FAST_HTTP, TOKEN, fingerprint, record, status_page
 

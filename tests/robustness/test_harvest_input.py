@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harvesters.store import RAW_LIMIT, RecordStore
+from harvesters.store.database import RAW_LIMIT, RecordStore
 from tests.fakes.oai_faults import HUGE, LATIN_KEYWORD
 from tests.fakes.oai_server import FakeOAI
 from tests.fakes.swecris_server import FakeSwecris

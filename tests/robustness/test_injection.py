@@ -42,7 +42,7 @@ SITE_TAGS = {t.lower() for t in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", _TEXT)}
 _TAG_SPANS = re.findall(r"<[a-zA-Z][^<>]*>", re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\"[^\"]*\"", "", _TEXT))
 SITE_ATTRS = {a.lower() for span in _TAG_SPANS for a in re.findall(r"\s([a-zA-Z][\w:-]*)", span)}
 SITE_ATTRS |= {a.lower() for a in re.findall(r"[\s'\"]([a-zA-Z][\w:-]*)=\"", _TEXT)}  # charts
-SITE_TAGS.add("b")  # the search highlight (indexer.hits), checked below
+SITE_TAGS.add("b")  # the search highlight (indexer.service.hits), checked below
 SITE_ATTRS.add("selected")  # written by an expression: {{ ' selected' if … }}
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "data")
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from harvesters.cerif import NS_12, parse_entity
-from harvesters.cerif_links import Unsupported
-from harvesters.clean import (
+from harvesters.core.errors import HarvestError, ParseError, SourceProtocolError
+from harvesters.core.records import Project, record_from_dict
+from harvesters.sources.cerif.links import Unsupported
+from harvesters.sources.cerif.parse import NS_12, parse_entity
+from harvesters.sources.clean import (
     clean_orcid,
     clean_str,
     clean_text,
@@ -30,11 +32,9 @@ from harvesters.clean import (
     parse_date,
     parse_timestamp,
 )
-from harvesters.errors import HarvestError, ParseError, SourceProtocolError
-from harvesters.oai_salvage import parse_page
-from harvesters.oai_xml import parse_record, q, resumption, verb_element
-from harvesters.records import Project, record_from_dict
-from harvesters.swecris import normalise_row
+from harvesters.sources.oai.responses import parse_record, q, resumption, verb_element
+from harvesters.sources.oai.salvage import parse_page
+from harvesters.sources.swecris.normalise import normalise_row
 
 FAST = settings(
     derandomize=True,
@@ -52,7 +52,7 @@ XML_TEXT = st.text(
 )
 
 
-# -- harvesters.clean ------------------------------------------------------------------------
+# -- harvesters.sources.clean
 
 
 @FAST

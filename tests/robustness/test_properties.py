@@ -2,7 +2,7 @@
 
 - Any text (unicode, brackets, quotes, colons, operators, wildcards, control characters) is
   either a query or the project's ``InvalidQuery``, never another exception: in
-  ``indexer.query.parse``, in the search service, and as a 200 or a 400 on the web.
+  ``indexer.engine.query.parse``, in the search service, and as a 200 or a 400 on the web.
 - ``safe_cell`` neutralises every text cell that starts with a formula character and nothing
   else; any cell survives the CSV writer and ``csv.reader`` unchanged but for that apostrophe;
   numbers (negative ones too) stay numbers; the streamed and the written CSV are the same.
@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from whoosh import query as Q
 
-from harvesters.config import load_config
-from harvesters.records import (
+from harvesters.core.config import load_config
+from harvesters.core.records import (
     AwardType,
     Facility,
     Funding,
@@ -43,14 +43,14 @@ from harvesters.records import (
     SubjectPath,
     Text,
 )
-from harvesters.store import RecordStore, RunCounts
-from indexer.build import build_index
-from indexer.documents import org_key
+from harvesters.store.database import RecordStore, RunCounts
+from indexer.building.build import build_index
+from indexer.documents.projects import org_key
+from indexer.engine.query import parse
 from indexer.errors import InvalidQuery, InvalidRequest
-from indexer.export import iter_csv, safe_cell, write_csv
-from indexer.query import parse
-from indexer.request import SearchRequest
-from indexer.search import SearchService
+from indexer.service.export import iter_csv, safe_cell, write_csv
+from indexer.service.request import SearchRequest
+from indexer.service.search import SearchService
 from webapp import create_app
 
 FAST = settings(max_examples=300, deadline=None, derandomize=True, database=None)

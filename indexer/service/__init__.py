@@ -1,0 +1,94 @@
+"""The search service: the one door of the indexer for the web app and the command line.
+
+Everything a caller needs is named here, and only here: ``SearchService`` (search, statistics,
+look-ups, similar records, organisation and facility pages over the published index), the
+request it takes (``SearchRequest`` and its bounds), the plain result objects it returns
+(``Hit``, ``SearchResult``, ``StatsTable``...: what HTML, JSON and CSV all render), the tabular
+exports of those objects, the data folder's status, the few record facts pages show (a
+project's status, an organisation's key, a country's or a source's name) and the errors, each
+mapped to an HTTP status at the edge. Callers import from ``indexer.service``, never from its
+modules: what lies behind the door may move.
+"""
+
+from indexer.documents.projects import org_key
+from indexer.documents.sources import source_label
+from indexer.engine import FACET_FIELDS
+from indexer.errors import (
+    IndexerError,
+    IndexMissing,
+    InvalidQuery,
+    InvalidRequest,
+    RecordMoved,
+    RecordNotFound,
+    RecordWithdrawn,
+)
+from indexer.registry.documents import ACCESS_LABELS, country_name
+from indexer.service.export import HIT_COLUMNS, hit_rows, iter_csv, safe_cell, stats_rows, write_csv
+from indexer.service.facets import project_status
+from indexer.service.request import (
+    LANGS,
+    MAX_DEPTH,
+    MAX_FACET_SIZE,
+    MAX_FILTER_VALUES,
+    MAX_SIZE,
+    SORTS,
+    STAT_DIMENSIONS,
+    STATUSES,
+    SearchRequest,
+    check_dimensions,
+)
+from indexer.service.results import (
+    Facet,
+    FacetValue,
+    Hit,
+    OrgName,
+    ProjectFacility,
+    SearchResult,
+    StatsRow,
+    StatsTable,
+)
+from indexer.service.search import SearchService
+from indexer.service.status import collect_status, status_for_home
+
+__all__ = [
+    "ACCESS_LABELS",
+    "FACET_FIELDS",
+    "HIT_COLUMNS",
+    "LANGS",
+    "MAX_DEPTH",
+    "MAX_FACET_SIZE",
+    "MAX_FILTER_VALUES",
+    "MAX_SIZE",
+    "SORTS",
+    "STATUSES",
+    "STAT_DIMENSIONS",
+    "Facet",
+    "FacetValue",
+    "Hit",
+    "IndexMissing",
+    "IndexerError",
+    "InvalidQuery",
+    "InvalidRequest",
+    "OrgName",
+    "ProjectFacility",
+    "RecordMoved",
+    "RecordNotFound",
+    "RecordWithdrawn",
+    "SearchRequest",
+    "SearchResult",
+    "SearchService",
+    "StatsRow",
+    "StatsTable",
+    "check_dimensions",
+    "collect_status",
+    "country_name",
+    "hit_rows",
+    "iter_csv",
+    "org_key",
+    "project_status",
+    "safe_cell",
+    "source_label",
+    "stats_rows",
+    "status_for_home",
+    "write_csv",
+]

@@ -1,0 +1,417 @@
+"""The search service: the one API the web app and the CLI use. Returns plain objects only.
+
+``SearchService(index_root)`` follows the published index: on every call it compares the real
+path of ``current`` with the version it has open and loads the new one when it changed (the
+version's Whoosh index, document table, labels and compound lexicon, loaded once and shared).
+Each thread keeps its own reading view (``Snapshot``) per version, so a search in flight finishes
+on the version it started with while new requests move on. Nothing here writes to an index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from harvesters.core.records import Record, record_from_dict
+from indexer.analysis.compounds import Decompounder
+from indexer.building.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
+from indexer.building.versions import IndexLocation, read_manifest
+from indexer.documents.projects import Labels, today_int, uid_of
+from indexer.engine import (
+    Index,
+    Ranked,
+    Snapshot,
+    TopRanked,
+    no_cyclic_gc,
+    open_version,
+    parse,
+    plain_words,
+    settle_after_open,
+)
+from indexer.errors import (
+    IndexerError,
+    IndexMissing,
+    RecordMoved,
+    RecordNotFound,
+    RecordWithdrawn,
+)
+from indexer.service.caches import VersionCaches
+from indexer.service.facets import DocTable
+from indexer.service.facility_maps import FacilityMaps
+from indexer.service.facility_order import facility_order
+from indexer.service.hits import HitMaker, body, title
+from indexer.service.request import SearchRequest, check_dimensions
+from indexer.service.results import Hit, ProjectFacility, SearchResult, StatsTable
+from indexer.service.snippets import Snippets
+from indexer.service.stats import prepare as prepare_statistics
+from indexer.service.stats import statistics
+
+SORT_FIELDS = {
+    "start_desc": ("start", True),
+    "start_asc": ("start", False),
+    "end_desc": ("end", True),
+    "end_asc": ("end", False),
+    "amount_desc": ("amount", True),
+    "amount_asc": ("amount", False),
+}
+EXPORT_CAP = 50_000
+SIMILAR_FIELD = "text_exact"
+SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
+WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
+
+log = logging.getLogger("research_index.search")
+
+
+@dataclass
+class _Version:
+    path: Path
+    manifest: dict[str, Any]
+    index: Index
+    table: DocTable
+    labels: Labels
+    decompounder: Decompounder | None
+    withdrawn: frozenset[str]
+    snippets: Snippets
+    caches: VersionCaches = field(default_factory=VersionCaches)
+
+    @cached_property
+    def facility_maps(self) -> FacilityMaps:
+        return FacilityMaps(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class _Match:
+    version: _Version
+    snapshot: Snapshot
+    query: Any
+    request: SearchRequest
+    final: AbstractSet[int]
+    per_facet: dict[str, AbstractSet[int]]
+    base: AbstractSet[int]
+    ranked: Ranked | TopRanked | None = None
+    scores: dict[int, float] = field(default_factory=dict)
+
+
+class SearchService:
+    """Search, statistics, look-up and similar projects over the published index."""
+
+    def __init__(self, index_root: str | Path, switch_in_background: bool = False) -> None:
+        """``switch_in_background``: when a new version is published, go on serving the
+        open one while a thread opens the new one and ranks its predecessor's recent queries
+        (a long-running server); otherwise the next request opens it (tests, the CLI)."""
+        self.location = IndexLocation(index_root)
+        self._lock = threading.Lock()
+        self._version: _Version | None = None
+        self._local = threading.local()
+        self.switch_in_background = switch_in_background
+        self._loading: Path | None = None
+
+    # -- public API -------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        req = request.validated()
+        m = self._match(req)
+        hits = self._page(m)
+        facets: list[Any] = []
+        if req.with_facets:  # the same selection again (another page, back): counted once
+            key = _state_key(req)
+            facets = m.version.caches.facets.get(
+                key, lambda: m.version.table.facets(m.per_facet, req, m.version.labels)
+            )
+        did_you_mean = self._did_you_mean(m, len(m.final)) if req.q.strip() else None
+        return SearchResult(
+            query=req.q,
+            total=len(m.final),
+            page=req.page,
+            size=req.size,
+            sort=req.sort,
+            lang=req.lang,
+            hits=tuple(hits),
+            facets=tuple(facets),
+            filters=req.filters_dict(),
+            did_you_mean=did_you_mean,
+            took_ms=(time.perf_counter() - t0) * 1000,
+            index_version=m.version.name,
+        )
+
+    def stats(self, request: SearchRequest, by: tuple[str, ...]) -> StatsTable:
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        dims = check_dimensions(tuple(by))
+        m = self._match(req, ranked=False)
+        table: StatsTable = m.version.caches.stats.get(
+            (_state_key(req), dims),
+            lambda: statistics(
+                m.version.table,
+                m.final,
+                dims,
+                m.version.labels,
+                req.lang,
+                query=req.q,
+                filters=req.filters_dict(),
+            ),
+        )
+        return table
+
+    def iter_hits(
+        self, request: SearchRequest, cap: int = EXPORT_CAP, offset: int = 0
+    ) -> Iterator[Hit]:
+        """Every match in the request's order from ``offset``, up to ``cap`` in all (exports,
+        the API's cursor walk); only the hits after ``offset`` are built."""
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        m = self._match(req)
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on))
+        for docnum in self._ordered(m, limit=cap)[offset:]:
+            yield maker.from_docnum(m.snapshot, docnum)
+
+    def count(self, request: SearchRequest) -> int:
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        return len(self._match(req, ranked=False).final)
+
+    def get(self, source: str, source_id: str) -> Record:
+        """The record with this id; ``RecordWithdrawn`` or ``RecordNotFound`` otherwise."""
+        version = self._current()
+        uid = uid_of(source, source_id)
+        snapshot = self._snapshot(version)
+        docnum = snapshot.document_number(uid)
+        if docnum is None:
+            moved = version.facility_maps.facility_of(uid)
+            if moved:
+                new_source, _, new_id = moved.partition(":")
+                raise RecordMoved(f"{source_id} is part of {moved}", new_source, new_id)
+            if uid in version.withdrawn:
+                raise RecordWithdrawn(f"{source_id} was withdrawn by its source ({source})")
+            raise RecordNotFound(f"no record {source_id!r} in {source}")
+        return record_from_dict(json.loads(snapshot.stored(docnum)["record"]))
+
+    def project_facilities(self, source: str, source_id: str, lang: str) -> list[ProjectFacility]:
+        """The facilities a project uses, names or is a grant of (the registry's links)."""
+        return self._current().facility_maps.of_project(uid_of(source, source_id), lang)
+
+    def similar(self, source: str, source_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
+        version = self._current()
+        snapshot = self._snapshot(version)
+        docnum = snapshot.document_number(uid_of(source, source_id))
+        if docnum is None:
+            raise RecordNotFound(f"no project {source_id!r} in {source}")
+        p = record_from_dict(json.loads(snapshot.stored(docnum)["record"]))
+        name, long = title(p), body(p)
+        text = " ".join(t for t in (name.sv, name.en, long.sv, long.en) if t)
+        if not text:
+            return []
+        skip = {docnum}
+        related = {uid_of(source, t) for t in getattr(p, "twins", ())}
+        table = version.table
+        same_kind = table.projects if docnum in table.projects else table.live - table.projects
+        maker = HitMaker(version.table, lang, today_int(), version.caches.records)
+        out: list[Hit] = []
+        within = version.table.canonical & same_kind
+        for other, uid in snapshot.similar(docnum, SIMILAR_FIELD, text, limit * 3, 20, within):
+            if other in skip or uid in related:
+                continue
+            out.append(maker.from_docnum(snapshot, other))
+            if len(out) == limit:
+                break
+        return out
+
+    def drop_caches(self) -> None:
+        """Forget every cached ranking, record, snippet and facet count of the version being
+        served (benchmarks measure cold queries this way; the index itself stays open)."""
+        version = self._current()
+        version.caches = VersionCaches.for_size(version.table.n)
+
+    def info(self) -> dict[str, Any]:
+        """The version being served: name, build time, document counts."""
+        version = self._current()
+        return {"version": version.name, **version.manifest}
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _match(self, req: SearchRequest, ranked: bool = True) -> _Match:
+        """The request's documents. ``ranked``: whether relevance order may be needed (a
+        search, an export), else only which documents match (statistics, counts; sorting by
+        another key): a query met first that way is ranked when a request needs it."""
+        version = self._current()
+        snapshot = self._snapshot(version)
+        query = parse(req.q, version.decompounder) if req.q.strip() else None
+        found = None
+        if query is not None:
+            if ranked and req.sort == "relevance":
+                compute = lambda: snapshot.rank(query)  # noqa: E731
+            else:
+                compute = lambda: snapshot.matches(query)  # noqa: E731
+            found = version.caches.ranks.get(req.q.strip(), compute)
+        base = version.table.base(None if found is None else found.docs, req)
+        final, per_facet = version.table.apply(base, req)
+        return _Match(version, snapshot, query, req, final, per_facet, base, found)
+
+    def _ordered(self, m: _Match, limit: int) -> list[int]:
+        if not m.final:
+            return []
+        sort = m.request.sort
+        if sort == "relevance" and m.query is None:
+            sort = "start_desc"
+        if sort == "relevance":
+            assert m.ranked is not None
+            table = m.version.table
+            if m.final.isdisjoint(table.projects):  # facilities: home first, then evidence
+                every = m.snapshot.best_within(m.ranked, m.final, len(m.final))
+                best = facility_order(every, table)[:limit]
+            else:
+                best = m.snapshot.best_within(m.ranked, m.final, limit)
+            m.scores = dict(best)
+            return [docnum for docnum, _ in best]
+        key, reverse = SORT_FIELDS[sort]
+        return m.version.table.first_in_order(key, reverse, m.final, limit)
+
+    def _page(self, m: _Match) -> list[Hit]:
+        """The page's hits, highlighted against the query's terms (one search, not two)."""
+        req = m.request
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.caches.records)
+        wanted = self._ordered(m, limit=req.page * req.size)[(req.page - 1) * req.size :]
+        if m.query is None or not wanted:
+            return [maker.from_docnum(m.snapshot, d) for d in wanted]
+        terms = m.snapshot.query_terms(m.query)  # prefixes expanded to the index's terms
+        v, key = m.version, (req.q.strip(), req.lang)
+        return [
+            maker.highlighted(
+                m.snapshot, d, terms, m.scores.get(d), v.snippets, v.caches.snippets, key
+            )
+            for d in wanted
+        ]
+
+    def _did_you_mean(self, m: _Match, total: int) -> str | None:
+        if total >= 3:
+            return None
+        snapshot = m.snapshot
+        words = plain_words(m.request.q)
+        fixed = []
+        changed = False
+        for word in words:
+            low = word.lower()
+            if snapshot.has_term(("title_exact", "text_exact"), low):
+                fixed.append(word)
+                continue
+            best = snapshot.nearest_term("text_exact", low)
+            if best and best != low:
+                fixed.append(best)
+                changed = True
+            else:
+                fixed.append(word)
+        if not changed:
+            return None
+        suggestion = " ".join(fixed)
+        alt = replace(m.request, q=suggestion)
+        try:
+            better = len(self._match(alt, ranked=False).final)
+        except IndexerError as exc:  # e.g. the corrected words form an invalid query
+            log.debug("no suggestion for %r: %s", m.request.q, exc)
+            return None
+        return suggestion if better > total else None
+
+    def _snapshot(self, version: _Version) -> Snapshot:
+        """This thread's reading view of ``version`` (kept open between its requests)."""
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] is version:
+            snapshot: Snapshot = held[1]
+            return snapshot
+        if held is not None:
+            held[1].close()
+        snapshot = version.index.snapshot()
+        self._local.held = (version, snapshot)
+        return snapshot
+
+    def _current(self) -> _Version:
+        path = self.location.current_path()
+        if path is None:
+            raise IndexMissing("no index has been published yet: run `research-index index`")
+        version = self._version
+        if version is not None and version.path == path:
+            return version
+        if version is not None and self.switch_in_background and version.path.is_dir():
+            self._load_in_background(path, version)
+            return version
+        with self._lock:
+            if self._version is None or self._version.path != path:
+                self._version = _open_version(path)
+            return self._version
+
+    def _load_in_background(self, path: Path, old: _Version) -> None:
+        with self._lock:
+            if self._loading == path:
+                return
+            self._loading = path
+        threading.Thread(
+            target=self._switch, args=(path, old), name="index-switch", daemon=True
+        ).start()
+
+    def _switch(self, path: Path, old: _Version) -> None:
+        t0 = time.perf_counter()
+        try:
+            version = _open_version(path)
+            with version.index.snapshot() as snapshot:
+                for text in old.caches.ranks.recent(WARM_QUERIES):
+                    query = parse(text, version.decompounder)
+                    if query is not None:
+                        version.caches.ranks.get(text, lambda q=query: snapshot.rank(q))
+        except Exception:  # keep serving the old version; the next request tries again
+            log.exception("could not open the new index version %s", path.name)
+            with self._lock:
+                self._loading = None
+            return
+        with self._lock:
+            self._version = version
+            self._loading = None
+        log.info("now serving %s (opened in %.1f s)", path.name, time.perf_counter() - t0)
+
+
+def _state_key(req: SearchRequest) -> tuple[Any, ...]:
+    """What a request's match set, facets and statistics depend on (not page or sort)."""
+    return (
+        req.q.strip(),
+        tuple(sorted((k, tuple(v)) for k, v in req.filters.items())),
+        tuple(req.status),
+        today_int(req.on),  # "today" moves: status counts are per day
+        req.amount_min,
+        req.amount_max,
+        req.include_twins,
+        req.lang,
+        req.facet_size,
+    )
+
+
+def _open_version(path: Path) -> _Version:
+    manifest = read_manifest(path)
+    index = open_version(path, manifest.get("schema_version"))
+    with no_cyclic_gc():  # millions of new objects, no cycles
+        table = DocTable.load(*index.stored_documents())
+        prepare_statistics(table)  # as the version opens, not by its first requests
+        table.prepare()
+    labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
+    compounds = path / COMPOUNDS_FILE
+    decompounder = Decompounder.load(compounds) if compounds.is_file() else None
+    withdrawn_file = path / WITHDRAWN_FILE
+    withdrawn = (
+        frozenset(json.loads(withdrawn_file.read_text("utf-8")))
+        if withdrawn_file.is_file()
+        else frozenset()
+    )
+    snippets = Snippets(index.schema, SNIPPET_FIELDS)
+    caches = VersionCaches.for_size(table.n)
+    version = _Version(
+        path, manifest, index, table, labels, decompounder, withdrawn, snippets, caches
+    )
+    settle_after_open(table.n)
+    return version
