@@ -53,8 +53,8 @@ def _walk(cursor: str, lang: str) -> Response:
         raise InvalidRequest("the cursor is not valid; start again from links.walk")
     req = replace(search_request(lang), page=1)
     service = search_service(current_app)
-    hits = list(service.iter_hits(req, cap=offset + req.size, offset=offset))
-    total = service.count(req)
+    window = service.window(req, offset, req.size)
+    hits, total = window.hits, window.total
     pairs = [(k, v) for k, v in state(request.args) if k != "page"]
     nxt = offset + len(hits)
     return jsonify(

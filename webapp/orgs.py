@@ -13,7 +13,6 @@ projects nor facilities is a 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from itertools import chain
 from typing import Any
@@ -173,18 +172,9 @@ def _slice(
     return out
 
 
-def _window(service: SearchService, req: SearchRequest, a: int, b: int) -> Iterator[Hit]:
-    """Hits ``a`` to ``b`` of one status, fetched as one or two result pages."""
-    size = b - a
-    first, last = a // size + 1, (b - 1) // size + 1
-    if last * size > MAX_DEPTH:  # past the depth pages reach: walk instead
-        yield from list(service.iter_hits(req, cap=b))[a:b]
-        return
-    hits: list[Hit] = []
-    for number in range(first, last + 1):
-        hits.extend(service.search(replace(req, page=number, size=size)).hits)
-    start = a - (first - 1) * size
-    yield from hits[start : start + size]
+def _window(service: SearchService, req: SearchRequest, a: int, b: int) -> tuple[Hit, ...]:
+    """Hits ``a`` to ``b`` of one status."""
+    return service.window(req, a, b - a).hits
 
 
 def _name(table: StatsTable, key: str) -> str:

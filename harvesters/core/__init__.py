@@ -1,2 +1,3 @@
-"""The shared core every package reads: the record model, configuration, errors, the data lock
-and progress reporting. Imports nothing above it (standard library only, but for TOML parsing)."""
+"""The shared core every package reads: the record model, configuration and the list of
+sources, errors, the data folder's lock, progress reporting and the offline gazetteer.
+Imports nothing of the other rooms (the standard library, and the gazetteer's data packages)."""

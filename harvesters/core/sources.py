@@ -19,7 +19,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harvesters.core.config import Config
 from harvesters.core.errors import ConfigError
@@ -116,7 +116,7 @@ def _source(path: Path, name: str, entry: Any, config: Config) -> Source:
     return Source(
         name=name,
         kind=kind,
-        base_url=base_url.rstrip("/"),
+        base_url=cast(str, base_url).rstrip("/"),  # checked above, or a file kind's own
         sets=tuple(sets),
         token_env=entry.get("token_env"),
         delay=float(delay),

@@ -19,7 +19,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from harvesters.core.config import Config
 from harvesters.core.lock import data_lock
@@ -55,6 +55,12 @@ LABELS_FILE = "labels.json"
 COMPOUNDS_FILE = "compounds.json"
 WITHDRAWN_FILE = "withdrawn.json"
 MAX_SEGMENTS = 12
+
+
+class _Cleanup(TypedDict, total=False):
+    """``IndexLocation.cleanup``'s keyword arguments that a build passes on."""
+
+    grace_seconds: float
 
 
 @dataclass
@@ -187,9 +193,8 @@ def _build(
     location.publish(target)
     report.version = target.name
     report.published = True
-    removed = location.cleanup(
-        **({} if grace_seconds is None else {"grace_seconds": grace_seconds})
-    )
+    options: _Cleanup = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
+    removed = location.cleanup(**options)
     log.info(
         "published index %s (%s, %d documents, %.1f s); removed %d old version(s)",
         target.name,

@@ -135,8 +135,8 @@ def to_document(
     ``record_json`` is the record's canonical JSON when the caller already has it (the
     store keeps exactly that), to save serialising it again."""
     funders = p.funders()
-    for f in funders:
-        labels.add("funder", org_key(f), f.name)
+    for funder in funders:
+        labels.add("funder", org_key(funder), funder.name)
     for fd in p.fundings:
         if fd.award_type:
             labels.add("award", fd.award_type.id, fd.award_type.label)

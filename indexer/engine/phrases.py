@@ -79,7 +79,7 @@ def phrase_scores(segment: Any, query: Phrase, only: Any) -> Scores | None:
     found.difference_update(segment.deleted)
     postings.sort(key=lambda p: p[0])  # back in phrase order
     kept = _adjacent(sorted(found), [dict(zip(p[1], p[3], strict=True)) for p in postings], fmt)
-    per_word = []
+    per_word: list[list[float]] = []
     for _, ids, weights, _ in postings:
         by_doc = dict(zip(ids, weights, strict=True))
         tfs = [by_doc[d] for d in kept]

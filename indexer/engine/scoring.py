@@ -374,7 +374,7 @@ def _select(ids: list[int], weights: Any, only: Any) -> tuple[list[int], Any]:
 def _token(cls: type, scores: Scores) -> Any:
     """A stand-in for a matcher of class ``cls`` (never initialised: only its type is used,
     when Whoosh's tree builder compares it) holding the scores it would give."""
-    token = object.__new__(cls)
+    token: Any = object.__new__(cls)  # a Whoosh matcher class
     token._fast = scores
     return token
 

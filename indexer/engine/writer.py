@@ -104,7 +104,7 @@ class TextPlan:
         return self.cache[raw]
 
     def frequencies(self, text: str) -> Counter[str]:
-        counts = Counter(self.terms(text))
+        counts: Counter[Any] = Counter(self.terms(text))  # None: stopped tokens, popped below
         counts.pop(_STOPPED, None)
         return counts
 

@@ -88,8 +88,8 @@ def build_registry(
     follows, lends the mentions it found in texts that have not changed."""
     t0 = time.monotonic()
     overrides = load_overrides(home)
-    records = [_facility(r.plain()) for r in scan(store_path, (KIND_FACILITY,))]
-    records = [r for r in records if r is not None]
+    parsed = [_facility(r.plain()) for r in scan(store_path, (KIND_FACILITY,))]
+    records = [r for r in parsed if r is not None]
     publications = [
         p
         for p in (record_from_dict(r.plain()) for r in scan(store_path, (KIND_PUBLICATION,)))
@@ -209,10 +209,10 @@ def _assemble(
                 if ref.id:
                     uses.append((uid_of(m.source, m.source_id), uid_of(m.source, ref.id)))
     for facility_uid, project in uses:
-        n = clustering.of_uid.get(facility_uid)
-        if n is not None and project in info:
+        at = clustering.of_uid.get(facility_uid)
+        if at is not None and project in info:
             p = info[project]
-            links[n].append(
+            links[at].append(
                 Link(LINK_USES, project, p.title, year=p.year, source=project.split(":")[0])
             )
     _served(clustering, publications, links)
@@ -266,11 +266,11 @@ def _assemble(
     evidence = dict(own)
     for c in clusters:  # a part's evidence counts for each of its ancestors
         seen: set[int] = set()
-        parent = c.parent
-        while parent is not None and parent not in seen:
-            seen.add(parent)
-            evidence[clusters[parent].uid] += own[c.uid]
-            parent = clusters[parent].parent
+        up = c.parent
+        while up is not None and up not in seen:
+            seen.add(up)
+            evidence[clusters[up].uid] += own[c.uid]
+            up = clusters[up].parent
     return Registry(
         facilities=facilities,
         titles=titles,

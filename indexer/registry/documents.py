@@ -98,11 +98,11 @@ def facility_document(
     for t in types:
         labels.add("facility_type", t.key, t.label)
     ours = {t.label for t in types}
-    for t in f.types:
-        key = type_key(t)
-        if key and key not in type_keys and t not in ours:
+    for theirs in f.types:
+        key = type_key(theirs)
+        if key and key not in type_keys and theirs not in ours:
             type_keys.append(key)
-            labels.add("facility_type", key, t)
+            labels.add("facility_type", key, theirs)
     labels.add("facility", uid, f.name)
     labels.add("kind", KIND_FACILITY, KIND_LABELS[KIND_FACILITY])
     if f.country:
@@ -120,7 +120,7 @@ def facility_document(
     hosts = [link.name for link in f.links if link.kind == LINK_HOSTED_BY]
     country = country_name(f.country) if f.country else Text()
     grants = registry.texts.get(uid, Text())
-    facts = {
+    facts: dict[str, Any] = {
         "money": [],
         "subjects": paths,
         "org": org_key(owners[0]) if owners else None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from harvesters.core.records import (
     LINK_FUNDED_BY,
@@ -148,7 +148,7 @@ def grant_facility(group: list[Project], taken: set[str]) -> Facility:
             uid_of(g.source, g.source_id),
             g.title,
             evidence=None,
-            year=(g.funding_years() or [None])[0],
+            year=(g.funding_years() or cast("list[int | None]", [None]))[0],
             source=g.source,
         )
         for g in group

@@ -46,6 +46,7 @@ from indexer.service.results import (
     SearchResult,
     StatsRow,
     StatsTable,
+    Window,
 )
 from indexer.service.search import SearchService
 from indexer.service.status import collect_status, status_for_home
@@ -79,6 +80,7 @@ __all__ = [
     "SearchService",
     "StatsRow",
     "StatsTable",
+    "Window",
     "check_dimensions",
     "collect_status",
     "country_name",

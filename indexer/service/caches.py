@@ -1,20 +1,15 @@
-"""The search service's caches, all in one place: what each remembers, for how long, how big.
+"""Every cache of the search engine and service, listed in one registry (``CACHES``).
 
-Per index version (``VersionCaches``; a new version starts with new ones, so nothing cached is
-ever stale, and they are dropped by replacing them whole):
-
-- ``ranks``: query text -> its matches, ranked or not yet (``indexer.engine.ranked``),
-  bounded by the documents they hold together, least recently used first out (``RankCache``);
-- ``records``: document number -> parsed record of a recent hit (``RECORD_CACHE`` entries);
-- ``snippets``: (query, document) -> highlighted snippet (``SNIPPET_CACHE``);
-- ``facets`` and ``stats``: a selection -> its facet counts / statistics table
-  (``SELECTION_CACHE`` each).
-
-Per version too, made once when a version opens and kept with it: the document table
-(``indexer.service.facets.DocTable``), the statistics preparation (``indexer.service.stats``),
-the facility maps (``indexer.building.facility_maps``) and the compound lexicon. Process-wide:
-the query parser's parsed-text cache (``indexer.engine.query``, an ``lru_cache``) and the
-stemmers' caches inside the analyzers (``STEM_CACHE_SIZE`` stems each).
+The service's own per-version caches live here (``VersionCaches``: a new index version starts
+with new ones, so nothing cached is ever stale, and they are dropped by replacing them whole):
+``ranks`` (``RankCache``: query text -> its matches, ranked or not yet, bounded by the
+documents they hold together, least recently used first out), ``records``, ``snippets``,
+``facets`` and ``stats`` (``Lru``s bounded by entries). The other caches stay beside the code
+that fills them; ``CACHES`` names each with its scope, its bound and what it holds, and
+``tests/test_engine_compat.py`` fails when a cache appears in ``indexer/`` that is not listed.
+Besides caches, a version is warmed (the predecessor's recent queries ranked before it is
+served: ``indexer.service.search``) and frozen out of the collector's walks
+(``indexer.engine.gc.settle_after_open``) when it opens.
 """
 
 from __future__ import annotations
@@ -26,6 +21,154 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.engine import Ranked, TopRanked
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """One cache: ``where`` (module and name), ``scope`` (process, version or build), its
+    ``bound`` and what it ``holds``."""
+
+    where: str
+    scope: str
+    bound: str
+    holds: str
+
+
+CACHES: tuple[CacheInfo, ...] = (
+    CacheInfo(
+        "indexer.service.caches:RankCache",
+        "version",
+        "MAX_CACHED_DOCS documents, or CACHED_DOCS_PER_DOC per document",
+        "query text -> its matches (ranked forms)",
+    ),
+    CacheInfo(
+        "indexer.service.caches:records",
+        "version",
+        "RECORD_CACHE entries",
+        "document -> parsed record of a recent hit",
+    ),
+    CacheInfo(
+        "indexer.service.caches:snippets",
+        "version",
+        "SNIPPET_CACHE entries",
+        "(query, language, document) -> highlighted snippet",
+    ),
+    CacheInfo(
+        "indexer.service.caches:facets",
+        "version",
+        "SELECTION_CACHE entries",
+        "a selection -> its facet counts",
+    ),
+    CacheInfo(
+        "indexer.service.caches:stats",
+        "version",
+        "SELECTION_CACHE entries",
+        "a selection and dimensions -> its statistics table",
+    ),
+    CacheInfo(
+        "indexer.service.facets:DocTable._orders",
+        "version",
+        "one per sort key",
+        "sort key and direction -> every live document in that order",
+    ),
+    CacheInfo(
+        "indexer.service.facets:DocTable._status_cache",
+        "version",
+        "one per day asked",
+        "day -> the documents ongoing, upcoming and finished on it",
+    ),
+    CacheInfo(
+        "indexer.service.facets:DocTable._tallies",
+        "version",
+        "one per pool",
+        "a pool of documents -> its facet value counts",
+    ),
+    CacheInfo(
+        "indexer.service.facets:DocTable._status_counts",
+        "version",
+        "one per pool",
+        "a pool, day and facet -> status counts",
+    ),
+    CacheInfo(
+        "indexer.service.facets:DocTable.derived",
+        "version",
+        "one per deriver",
+        "what other modules derive once per version (statistics groups)",
+    ),
+    CacheInfo(
+        "indexer.service.facets:DocTable.live_canonical",
+        "version",
+        "one",
+        "the live documents that are not twins",
+    ),
+    CacheInfo(
+        "indexer.service.search:_Version.facility_maps",
+        "version",
+        "one",
+        "the facility maps, read when first needed",
+    ),
+    CacheInfo(
+        "indexer.service.facility_maps:FacilityMaps.aliases",
+        "version",
+        "one file",
+        "record uid -> the facility it became part of",
+    ),
+    CacheInfo(
+        "indexer.service.snippets:Snippets.plans",
+        "version",
+        "one TextPlan per field",
+        "each plan's term cache: token -> term (the version's vocabulary)",
+    ),
+    CacheInfo(
+        "indexer.analysis.compounds:Decompounder._cache",
+        "version",
+        "_CACHE_LIMIT words, then cleared",
+        "query word -> its compound parts",
+    ),
+    CacheInfo(
+        "indexer.engine.query:analysed",
+        "process",
+        "8,192 entries (lru_cache)",
+        "(field, word) -> its terms under the field's analysis",
+    ),
+    CacheInfo(
+        "indexer.engine.scoring:_LENGTHS",
+        "process, per segment reader (weak)",
+        "the readers alive",
+        "field -> the length byte of every document",
+    ),
+    CacheInfo(
+        "indexer.engine.analyzers:StemFilter",
+        "process",
+        "STEM_CACHE_SIZE stems per analyzer",
+        "word -> stem",
+    ),
+    CacheInfo(
+        "indexer.engine.writer:SegmentBuilder._qcache",
+        "build",
+        "one segment",
+        "field length -> its quantised byte",
+    ),
+    CacheInfo(
+        "indexer.registry.mentions:Named.context_prefixes",
+        "build",
+        "one per facility",
+        "its context words cut to six letters",
+    ),
+    CacheInfo(
+        "indexer.registry.mention_cache:MentionCache",
+        "build, kept per version",
+        "one file per version",
+        "text digest -> the facilities it mentions",
+    ),
+    CacheInfo("indexer.registry.types:default_types", "process", "one", "the facility types"),
+    CacheInfo(
+        "indexer.engine.compat:_resolve",
+        "process",
+        "the names checked",
+        "a dotted Whoosh path -> the object",
+    ),
+)
 
 #: Matched documents all cached rankings may hold together (about 45 bytes each): at least
 #: this many, and ``CACHED_DOCS_PER_DOC`` per document of the version (a broad query matches

@@ -122,7 +122,12 @@ class DocTable:
         walking an order sorted once per version instead of sorting ``docs`` every time."""
         if limit <= 0 or not docs:
             return []
-        values = {"start": self.start, "end": self.end, "amount": self.amount}[key]
+        columns: dict[str, list[int] | list[float]] = {
+            "start": self.start,
+            "end": self.end,
+            "amount": self.amount,
+        }
+        values = columns[key]
         if len(docs) * 16 < self.n:  # few documents: sorting them is cheaper than walking
             return by_value(docs, values, reverse)[:limit]
         order = self._orders.get((key, reverse))

@@ -4,8 +4,9 @@ facility before its parts.
 A search that matches facilities only (the "Kind" filter set to facilities, or a query only
 facilities answer) is ordered for someone looking for a facility they can use:
 
-1. facilities in ``facility_docs.HOME_COUNTRY`` first (a country filter shows any other);
-2. then by score times the facility's prior (``facility_docs.prior``: evidence of use);
+1. facilities in ``HOME_COUNTRY`` of ``indexer.registry.documents`` first (a country filter
+   shows any other);
+2. then by score times the facility's prior (``prior`` there: evidence of use);
 3. a facility that is the parent of a part in the results comes just before its first part
    (MAX IV before its beamlines, NGI before its units).
 

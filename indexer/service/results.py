@@ -111,6 +111,17 @@ class SearchResult:
 
 
 @dataclass(frozen=True)
+class Window:
+    """Matches ``offset`` to ``offset + len(hits)`` of a request, in its order, of ``total``:
+    what every kind of paging shows (a result page, a step of the API's walk, a slice of an
+    organisation page)."""
+
+    total: int
+    offset: int
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
 class StatsRow:
     keys: tuple[str, ...]
     labels: tuple[str, ...]

@@ -13,12 +13,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harvesters.core.records import Record, record_from_dict
 from indexer.analysis.compounds import Decompounder
@@ -49,7 +49,7 @@ from indexer.service.facility_maps import FacilityMaps
 from indexer.service.facility_order import facility_order
 from indexer.service.hits import HitMaker, body, title
 from indexer.service.request import SearchRequest, check_dimensions
-from indexer.service.results import Hit, ProjectFacility, SearchResult, StatsTable
+from indexer.service.results import Hit, ProjectFacility, SearchResult, StatsTable, Window
 from indexer.service.snippets import Snippets
 from indexer.service.stats import prepare as prepare_statistics
 from indexer.service.stats import statistics
@@ -175,6 +175,17 @@ class SearchService:
         maker = HitMaker(m.version.table, req.lang, today_int(req.on))
         for docnum in self._ordered(m, limit=cap)[offset:]:
             yield maker.from_docnum(m.snapshot, docnum)
+
+    def window(self, request: SearchRequest, offset: int, limit: int) -> Window:
+        """The one pagination: hits ``offset`` to ``offset + limit`` in the request's order,
+        and how many match (the API's walk, organisation pages; a page of ``search`` is the
+        window at ``(page - 1) * size`` with facets and snippets)."""
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        m = self._match(req)
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.caches.records)
+        order = self._ordered(m, limit=offset + limit)[offset:] if limit > 0 else []
+        hits = tuple(maker.from_docnum(m.snapshot, d) for d in order)
+        return Window(len(m.final), offset, hits)
 
     def count(self, request: SearchRequest) -> int:
         req = replace(request, page=1, size=1, with_facets=False).validated()
@@ -365,7 +376,10 @@ class SearchService:
                 for text in old.caches.ranks.recent(WARM_QUERIES):
                     query = parse(text, version.decompounder)
                     if query is not None:
-                        version.caches.ranks.get(text, lambda q=query: snapshot.rank(q))
+                        compute = cast(
+                            "Callable[[], Ranked | TopRanked]", lambda q=query: snapshot.rank(q)
+                        )
+                        version.caches.ranks.get(text, compute)
         except Exception:  # keep serving the old version; the next request tries again
             log.exception("could not open the new index version %s", path.name)
             with self._lock:

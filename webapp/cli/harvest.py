@@ -2,7 +2,7 @@
 quarantine.
 
 ``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli.main``).
-Each handler returns an exit code from ``EXIT_*``; the README documents them for cron.
+Each handler returns an exit code of ``webapp.cli.exits``; the README documents them for cron.
 """
 
 from __future__ import annotations
@@ -17,27 +17,14 @@ from pathlib import Path
 from harvesters.core.config import Config
 from harvesters.core.errors import (
     ConfigError,
-    ErrorBudgetExceeded,
-    HarvestError,
-    LockBusy,
-    ShrinkRefused,
-    StorageError,
 )
 from harvesters.core.sources import Source, load_sources, sources_path
 from harvesters.sources.harvest import harvest, parser_for
 from harvesters.sources.run import RunReport, file_payloads, ingest
 from harvesters.store.database import RecordStore
+from webapp.cli.exits import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, MAPPED, exit_code, fail
 
 log = logging.getLogger("research_index.cli")
-
-EXIT_OK = 0
-EXIT_ERROR = 1  # unexpected failure
-EXIT_USAGE = 2  # bad command line (argparse)
-EXIT_SOURCE = 3  # the source failed: unreachable, refused the token, broke the protocol
-EXIT_REJECTED = 4  # the data was rejected: error budget exceeded or shrink refused
-EXIT_BUSY = 5  # another run holds the lock
-EXIT_CONFIG = 6  # the configuration is invalid
-EXIT_STORAGE = 11  # the data folder could not be written (disk full); nothing was committed
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -198,21 +185,9 @@ def _report(args: argparse.Namespace, call: Callable[[], RunReport]) -> int:
     """Run, print the report, and map failures to the documented exit codes."""
     try:
         report = call()
-    except LockBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except (ErrorBudgetExceeded, ShrinkRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REJECTED
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except StorageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_STORAGE
-    except HarvestError as exc:
-        print(f"error: {args.source} failed: {exc}", file=sys.stderr)
-        return EXIT_SOURCE
+    except MAPPED as exc:
+        source_failed = exit_code(exc) == EXIT_SOURCE
+        return fail(exc, f"{args.source} failed: {exc}" if source_failed else None)
     _print_report(report, args.json)
     return EXIT_OK
 

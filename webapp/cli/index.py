@@ -33,9 +33,8 @@ from indexer.service import (
     stats_rows,
     write_csv,
 )
+from webapp.cli.exits import EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_PARTIAL, fail
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUSY, EXIT_NO_INDEX, EXIT_BUILD = 0, 1, 2, 5, 7, 8
-EXIT_CONFIG, EXIT_PARTIAL, EXIT_NOT_PUBLISHED = 6, 9, 10  # update: some sources / nothing
 DEFAULT_PROCS = min(2, os.cpu_count() or 1)
 
 
@@ -164,11 +163,9 @@ def cmd_index(args: argparse.Namespace, config: Config) -> int:
             allow_shrink=args.allow_shrink,
         )
     except LockBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BUSY
+        return fail(exc)
     except IndexerError as exc:
-        print(f"error: {exc}; the previous index keeps serving", file=sys.stderr)
-        return EXIT_BUILD
+        return fail(exc, f"{exc}; the previous index keeps serving")
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     elif report.mode == "unchanged":
@@ -185,12 +182,8 @@ def _call(args: argparse.Namespace, config: Config, action):  # type: ignore[no-
     """Run a service call; a bad request exits 2 and a missing index 7, with the message."""
     try:
         return action(SearchService(config.index_root)), EXIT_OK
-    except (InvalidQuery, InvalidRequest) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None, EXIT_USAGE
-    except IndexMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None, EXIT_NO_INDEX
+    except (InvalidQuery, InvalidRequest, IndexMissing) as exc:
+        return None, fail(exc)
 
 
 def cmd_search(args: argparse.Namespace, config: Config) -> int:
@@ -269,12 +262,8 @@ def cmd_update(args: argparse.Namespace, config: Config) -> int:
             full_index=args.full_index,
             procs=args.procs,
         )
-    except LockBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+    except (LockBusy, ConfigError) as exc:
+        return fail(exc)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

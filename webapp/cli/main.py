@@ -1,8 +1,9 @@
 """The ``research-index`` console command: one entry point for every subcommand.
 
-This module is the composition root: it gathers the subcommands each package registers
-(``webapp.cli.harvest``, later ``webapp.cli.index``) and the web ones, sets up logging (plain or
-JSON lines) and resolves the configuration once, then hands it to the chosen handler.
+This module is the composition root: it gathers the subcommands of ``webapp.cli.harvest``
+(harvesting and the store) and ``webapp.cli.index`` (index, search, statistics, update, status)
+and the web ones (serve, up), sets up logging (plain or JSON lines) and resolves the
+configuration once, then hands it to the chosen handler. Exit codes: ``webapp.cli.exits``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from harvesters.core.errors import ConfigError
 from indexer.building.versions import IndexLocation
 from webapp.cli import harvest as harvest_cli
 from webapp.cli import index as index_cli
+from webapp.cli.exits import fail
 
 
 class _JsonFormatter(logging.Formatter):
@@ -133,8 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(home=args.home)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return harvest_cli.EXIT_CONFIG
+        return fail(exc)
     return int(args.handler(args, config))
 
 

@@ -83,8 +83,8 @@ def _table_kind(text: str) -> str | None:
         return None
     first = body[0]
     if "\t" in first:
-        header = {h.strip().lower() for h in first.split("\t")}
-        return KIND_ESFRI if {"type", "name", "full name"} <= header else None
+        names = {h.strip().lower() for h in first.split("\t")}
+        return KIND_ESFRI if {"type", "name", "full name"} <= names else None
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = [h.strip().strip('"').lower() for h in lines[0].split(delimiter)]
     if "id" in header and all(h in COLUMNS for h in header):

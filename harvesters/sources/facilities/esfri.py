@@ -120,7 +120,7 @@ def _facility(source: str, row: dict[str, str]) -> Facility:
         raise ValueError(f"unknown Country {country_text!r} and no point to place it by")
     town = _value(row, "town")
     if place and place.country == country and place.region:
-        region = place.region
+        region: str | None = place.region
     else:
         region = places.region_of_town(town, country)
     return Facility(

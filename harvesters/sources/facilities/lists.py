@@ -15,7 +15,7 @@ The columns (CSV header or JSON keys), documented in the README:
 ``access``          who may use it and how (Swedish); ``access_en`` English; the words
                     ``companies`` / ``academia`` here are searchable
 ``access_for``      ``companies``, ``academia``, ``both`` or ``unknown``; when empty it is
-                    read from the access texts (``facility_sources.access``)
+                    read from the access texts (``harvesters.sources.facilities.access``)
 ``contact``         e-mail or name
 ``url``             its web page (http or https)
 ``subjects``        SSIF codes (1, 3 or 5 digits) separated by ``;``, ``,``, ``|`` or spaces
@@ -26,7 +26,7 @@ The columns (CSV header or JSON keys), documented in the README:
 ==================  ===================================================================
 
 The region (a Swedish county) comes from the point, else from the city by name
-(``facility_sources.places``: "Huddinge" is in Stockholm county).
+(``harvesters.core.places``: "Huddinge" is in Stockholm county).
 
 CSV may use ``,`` or ``;`` and may start with a byte-order mark. A bad row (no id, no name,
 a duplicate id, a bad URL or subject code, an unknown country or access kind, a bad point,

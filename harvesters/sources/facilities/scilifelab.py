@@ -36,6 +36,7 @@ from harvesters.core.records import (
     Facility,
     FacilityUse,
     Publication,
+    Record,
     Ref,
     Text,
     YearCount,
@@ -127,7 +128,7 @@ def parse_scilifelab(
     if progress:
         progress.set_total(run.fetched)
         progress.advance(run.fetched)
-    records = [*run.units.values(), *run.publications.values()]
+    records: list[Record] = [*run.units.values(), *run.publications.values()]
     return Parsed(list(records), run.fetched, run.failures, skipped=run.skipped, folded=run.folded)
 
 

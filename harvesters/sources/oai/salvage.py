@@ -79,7 +79,7 @@ def parse_page(body: bytes, url: str) -> tuple[Any, list[BrokenRecord]]:
 def _declares_other_encoding(body: bytes) -> bool:
     """The XML declaration names an encoding other than UTF-8 (libxml2 then decoded it)."""
     m = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.-]+)", body)
-    return bool(m) and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")
+    return m is not None and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")
 
 
 def _salvage(body: bytes, url: str, first: MalformedResponse) -> tuple[Any, list[BrokenRecord]]:
