@@ -102,9 +102,10 @@ def _tree() -> dict[str, str]:
     }
 
 
-def imports(name: str, source: str, modules: Mapping[str, str]) -> list[str]:
+def imports(name: str, source: str, modules: Mapping[str, str], both: bool = False) -> list[str]:
     """The dotted names ``source`` (module ``name``) imports, anywhere in it: a ``from X import
-    y`` gives ``X.y`` when that is a module of ``modules``, else ``X``."""
+    y`` gives ``X.y`` when that is a module of ``modules``, else ``X`` (with ``both``, ``X``
+    and ``X.y`` always: ``from urllib import request`` is ``urllib.request``)."""
     package = name if _is_package(name, modules) else name.rpartition(".")[0]
     out: list[str] = []
     for node in ast.walk(ast.parse(source)):
@@ -118,7 +119,10 @@ def imports(name: str, source: str, modules: Mapping[str, str]) -> list[str]:
                 module = node.module or ""
             for alias in node.names:
                 full = f"{module}.{alias.name}"
-                out.append(full if full in modules else module)
+                if both:
+                    out.extend((module, full))
+                else:
+                    out.append(full if full in modules else module)
     return out
 
 
@@ -149,7 +153,7 @@ def _room(name: str) -> tuple[str, int] | None:
 def third_party_violations(modules: Mapping[str, str]) -> list[str]:
     out = []
     for name, source in modules.items():
-        for imported in imports(name, source, modules):
+        for imported in dict.fromkeys(imports(name, source, modules, both=True)):
             owner = _owner(imported)
             if owner is None or _within(name, owner):
                 continue
@@ -161,8 +165,12 @@ def third_party_violations(modules: Mapping[str, str]) -> list[str]:
 
 def upward_imports(modules: Mapping[str, str]) -> list[str]:
     """Imports of a higher room, of another package beyond what ``CROSS`` grants, or of a
-    door's modules from outside it."""
+    door's modules from outside it; and modules of a layered package outside every room."""
     out = []
+    for name in modules:
+        parts = name.split(".")
+        if parts[0] in LAYERS and len(parts) > 1 and _room(name) is None:
+            out.append(f"{name} is in no room of {parts[0]} ({', '.join(LAYERS[parts[0]])})")
     for name, source in modules.items():
         top = name.split(".")[0]
         here = _room(name)
@@ -285,9 +293,12 @@ def test_a_planted_third_party_import_fails() -> None:
     tree = _tree()
     tree["indexer.service.planted"] = '"""x."""\nfrom whoosh import index\nimport flask\n'
     tree["indexer.analysis.planted"] = '"""x."""\nfrom whoosh.lang import stopwords\n'
+    tree["indexer.documents.planted"] = '"""x."""\nfrom urllib import request\n'
     assert third_party_violations(tree) == [
         "indexer.service.planted imports whoosh, which only indexer.engine may import",
+        "indexer.service.planted imports whoosh.index, which only indexer.engine may import",
         "indexer.service.planted imports flask, which only webapp may import",
+        "indexer.documents.planted imports urllib.request, which only harvesters may import",
     ]
 
 
@@ -298,7 +309,10 @@ def test_a_planted_upward_import_fails() -> None:
     tree["webapp.planted"] = '"""x."""\nfrom indexer.service.search import SearchService\n'
     tree["indexer.building.planted"] = '"""x."""\nfrom indexer.engine.top import rank\n'
     tree["harvesters.sources.planted"] = '"""x."""\nimport indexer.engine\n'
+    tree["indexer.helpers"] = '"""x."""\n'
     assert upward_imports(tree) == [
+        "indexer.helpers is in no room of indexer (errors, analysis, engine, documents, "
+        "registry, building, service, operations)",
         "indexer.engine.planted imports indexer.service, a room above its own",
         "harvesters.core.planted imports harvesters.store.database, a room above its own",
         "webapp.planted imports indexer.service.search: use the door, indexer.service",

@@ -94,7 +94,8 @@ def test_an_attribute_check_tells_present_from_absent() -> None:
 
 
 def _private_uses(path: Path) -> set[str]:
-    """``x._name`` attribute names in a module (not ``self._``/``cls._`` on our own classes)."""
+    """Private names a module uses: ``x._name`` attributes (not ``self._``/``cls._`` of our own
+    classes), ``getattr(x, "_name")``, and ``from whoosh... import _name``."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and re.fullmatch(r"_[a-z]\w*", node.attr):
@@ -102,7 +103,25 @@ def _private_uses(path: Path) -> set[str]:
             if isinstance(base, ast.Name) and base.id in ("self", "cls"):
                 continue
             names.add(node.attr)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr")
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and str(node.args[1].value).startswith("_")
+        ):
+            names.add(str(node.args[1].value))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
+            names.update(a.name for a in node.names if a.name.startswith("_"))
     return names
+
+
+def test_the_private_name_scan_sees_uses() -> None:
+    """A control: the scan finds the uses the engine is known to make."""
+    assert "_segments" in _private_uses(ENGINE / "index.py")
+    assert {"_data", "_next_block", "_perdoc"} <= _private_uses(ENGINE / "scoring.py")
+    assert {"_postwriter", "_tindex"} <= _private_uses(ENGINE / "postings.py")
 
 
 def test_every_private_whoosh_name_the_engine_uses_is_declared() -> None:
@@ -124,14 +143,49 @@ def _is_our_module_name(name: str) -> bool:
     return False
 
 
-def test_only_compat_replaces_a_whoosh_class() -> None:
-    assignment = re.compile(r"^\s*_?\w+\.[A-Z]\w*\s*=(?!=)", re.M)
+def _assigns_into_imports(path: Path) -> list[str]:
+    """Assignments (``x.y = ...``, ``setattr(x, ...)``) whose target hangs off a name bound by
+    an import: a module, or a class or function taken from one."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+
+    def root(node: ast.expr) -> str | None:
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    out = []
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr":
+            targets = [ast.Attribute(value=node.args[0], attr="?")] if node.args else []
+        for target in targets:
+            if isinstance(target, ast.Attribute) and root(target) in imported:
+                out.append(f"{path.name}:{node.lineno}: {ast.unparse(target)}")
+    return out
+
+
+def test_only_compat_replaces_a_whoosh_class(tmp_path: Path) -> None:
     for path in sorted(ENGINE.glob("*.py")):
-        text = path.read_text(encoding="utf-8")
+        found = _assigns_into_imports(path)
         if path.name == "compat.py":
-            assert assignment.search(text)
+            assert found == ["compat.py:" + found[0].split(":")[1] + ": _compound.BufferFile"]
             continue
-        assert not assignment.search(text), f"{path.name} assigns into another module"
+        assert not found, f"only compat may replace what Whoosh defines: {found}"
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "import whoosh.filedb.compound as c\nfrom whoosh import writing\n"
+        "c.BufferFile = object\nsetattr(writing, 'X', 1)\nwriting.SegmentWriter.x += 1\n",
+        encoding="utf-8",
+    )
+    assert len(_assigns_into_imports(planted)) == 3
 
 
 # -- versions open with the code's schema ---------------------------------------------------
@@ -257,6 +311,8 @@ def test_every_cache_is_in_the_registry() -> None:
     assert ("indexer.engine.query", "analysed") in found  # the scan sees caches
     missing = sorted(f"{m}:{n}" for m, n in found - listed)
     assert not missing, f"caches not listed in indexer.service.caches.CACHES: {missing}"
-    for entry in CACHES:
-        module = entry.where.partition(":")[0]
-        assert (ENGINE.parent.parent / (module.replace(".", "/") + ".py")).is_file(), entry
+    for entry in CACHES:  # and every listed cache is still there, by its name
+        module, _, qualified = entry.where.partition(":")
+        path = ENGINE.parent.parent / (module.replace(".", "/") + ".py")
+        assert path.is_file(), entry
+        assert re.search(rf"\b{qualified.rpartition('.')[2]}\b", path.read_text("utf-8")), entry

@@ -20,7 +20,7 @@ per language, drop stop words and stem:
 * stemming: Snowball, through ``stem_swedish`` / ``stem_english`` below, with a cache of
   ``STEM_CACHE_SIZE`` entries in the engine. Whoosh pickles the schema, analyzers included,
   into each index version; the engine opens versions with the schema of the code instead
-  (``indexer.engine.storage.open_index``), so moving these never strands a version
+  (``indexer.engine.index.open_version``), so moving these never strands a version
   (reliability.md W10).
 
 Stemmer choice, measured with ``bench/stemmers.py`` against the Snowball reference

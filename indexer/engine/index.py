@@ -11,7 +11,8 @@ touches a Whoosh searcher or reader.
 A version is opened with the schema of this code when it was built with this code's schema
 version, so the analysis functions Whoosh pickled into it (by their import path at build
 time) are never unpickled: moving them does not strand a version. A version of another schema
-version is opened with its own pickled schema (the next build rebuilds it in full).
+version is opened with its own pickled schema (the next build rebuilds it in full); one whose
+pickled names no longer import then fails to open, as a damaged one does.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -138,18 +140,13 @@ class Index:
     def segment_count(self) -> int:
         return len(self._ix._segments())
 
-    def stored_documents(self) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
-        """(document numbers in all, (document, stored fields) of every live document in
-        order): one pass over the stored fields, as a version's document table is made."""
-        reader = self._ix.reader()
-
-        def docs() -> Iterator[tuple[int, dict[str, Any]]]:
-            try:
-                yield from reader.iter_docs()
-            finally:
-                reader.close()
-
-        return int(reader.doc_count_all()), docs()
+    @contextmanager
+    def stored_documents(self) -> Iterator[tuple[int, Iterator[tuple[int, dict[str, Any]]]]]:
+        """For a ``with`` block: (document numbers in all, (document, stored fields) of every
+        live document in order): one pass over the stored fields, as a version's document
+        table is made; the reader is closed when the block ends."""
+        with self._ix.reader() as reader:
+            yield int(reader.doc_count_all()), reader.iter_docs()
 
     def last_documents(self, n: int) -> list[dict[str, Any]]:
         """The stored fields of the last ``n`` document numbers that are live (the newest

@@ -21,7 +21,8 @@ while the first pages come from the few projects that also have it in a title. S
    highest actual score). Leaves are taken in order of that bound until their documents (the
    candidates) are enough; the others' bounds summed is what any document outside the
    candidates can score at most.
-3. The candidates are scored exactly (``fastscore`` restricted to them: Whoosh's doubles).
+3. The candidates are scored exactly (``indexer.engine.scoring`` restricted to them: Whoosh's
+   doubles).
    Those scoring above that sum, with a small margin for rounding, are ranked: no other match
    can come before any of them, and their order among themselves is the whole ranking's.
 

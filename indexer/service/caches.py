@@ -5,8 +5,10 @@ with new ones, so nothing cached is ever stale, and they are dropped by replacin
 ``ranks`` (``RankCache``: query text -> its matches, ranked or not yet, bounded by the
 documents they hold together, least recently used first out), ``records``, ``snippets``,
 ``facets`` and ``stats`` (``Lru``s bounded by entries). The other caches stay beside the code
-that fills them; ``CACHES`` names each with its scope, its bound and what it holds, and
-``tests/test_engine_compat.py`` fails when a cache appears in ``indexer/`` that is not listed.
+that fills them; ``CACHES`` names each with its scope, its bound and what it holds.
+``tests/test_engine_compat.py`` checks that every listed cache is still there, and fails when
+a cache it can recognise (``lru_cache``, ``cache``, ``cached_property``, weak maps, a name with
+"cache" in it, an ``Lru``) appears in ``indexer/`` unlisted.
 Besides caches, a version is warmed (the predecessor's recent queries ranked before it is
 served: ``indexer.service.search``) and frozen out of the collector's walks
 (``indexer.engine.gc.settle_after_open``) when it opens.
@@ -112,6 +114,12 @@ CACHES: tuple[CacheInfo, ...] = (
         "version",
         "one file",
         "record uid -> the facility it became part of",
+    ),
+    CacheInfo(
+        "indexer.service.facility_maps:FacilityMaps._loaded",
+        "version",
+        "one entry per file",
+        "the facility maps' files, each read once when first needed",
     ),
     CacheInfo(
         "indexer.service.snippets:Snippets.plans",

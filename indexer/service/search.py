@@ -39,6 +39,7 @@ from indexer.engine import (
 from indexer.errors import (
     IndexerError,
     IndexMissing,
+    InvalidRequest,
     RecordMoved,
     RecordNotFound,
     RecordWithdrawn,
@@ -177,13 +178,16 @@ class SearchService:
             yield maker.from_docnum(m.snapshot, docnum)
 
     def window(self, request: SearchRequest, offset: int, limit: int) -> Window:
-        """The one pagination: hits ``offset`` to ``offset + limit`` in the request's order,
-        and how many match (the API's walk, organisation pages; a page of ``search`` is the
-        window at ``(page - 1) * size`` with facets and snippets)."""
+        """Hits ``offset`` to ``offset + limit`` in the request's order, and how many match:
+        the paging of the API's walk and of organisation pages (a page of ``search`` is the
+        same slice at ``(page - 1) * size``, with facets and snippets; exports stream
+        ``iter_hits``)."""
+        if offset < 0 or limit < 0:
+            raise InvalidRequest("a window starts at an offset of 0 or more, of 0 or more hits")
         req = replace(request, page=1, size=1, with_facets=False).validated()
         m = self._match(req)
         maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.caches.records)
-        order = self._ordered(m, limit=offset + limit)[offset:] if limit > 0 else []
+        order = self._ordered(m, limit=offset + limit)[offset:] if limit else []
         hits = tuple(maker.from_docnum(m.snapshot, d) for d in order)
         return Window(len(m.final), offset, hits)
 
@@ -409,8 +413,8 @@ def _state_key(req: SearchRequest) -> tuple[Any, ...]:
 def _open_version(path: Path) -> _Version:
     manifest = read_manifest(path)
     index = open_version(path, manifest.get("schema_version"))
-    with no_cyclic_gc():  # millions of new objects, no cycles
-        table = DocTable.load(*index.stored_documents())
+    with index.stored_documents() as docs, no_cyclic_gc():  # millions of objects, no cycles
+        table = DocTable.load(*docs)
         prepare_statistics(table)  # as the version opens, not by its first requests
         table.prepare()
     labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
