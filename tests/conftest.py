@@ -50,7 +50,7 @@ def config(home: Path) -> Config:
 @pytest.fixture(scope="session")
 def kth_home(tmp_path_factory: pytest.TempPathFactory, kth_exports: list[Path]) -> Path:
     """A data folder with all six KTH export parts imported and indexed (built once)."""
-    from webapp.cli.main import main
+    from webapp.cli import main
 
     home = tmp_path_factory.mktemp("kth-index")
     assert main(["--home", str(home), "import", "swecris", *map(str, kth_exports), "--quiet"]) == 0
@@ -153,7 +153,7 @@ def evil_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder whose only projects carry XSS and CSV-formula payloads, indexed."""
     import json
 
-    from webapp.cli.main import main
+    from webapp.cli import main
 
     home = tmp_path_factory.mktemp("evil")
     source = home / "evil.json"

@@ -10,7 +10,7 @@ import pytest
 
 from harvesters.core.config import Config
 from harvesters.store.database import RecordStore
-from webapp.cli.main import main
+from webapp.cli import main
 
 
 def run_import(

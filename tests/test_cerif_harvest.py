@@ -16,7 +16,7 @@ import pytest
 from harvesters.core.records import Facility, Project
 from harvesters.store.database import RecordStore
 from tests.fakes.oai_server import FakeOAI
-from webapp.cli.main import main
+from webapp.cli import main
 
 PROJECT = "oai:cris.example.org:Projects/112347"
 

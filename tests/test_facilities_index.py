@@ -11,7 +11,7 @@ from indexer.service.request import SearchRequest
 from indexer.service.search import SearchService
 from tests.fakes.oai_server import FakeOAI
 from webapp import create_app
-from webapp.cli.main import main
+from webapp.cli import main
 
 EQUIPMENT = "cris:82394874"
 

@@ -11,7 +11,7 @@ from harvesters.store.database import RecordStore
 from indexer.service.request import SearchRequest
 from indexer.service.search import SearchService
 from tests.test_facility_sources_access import EXPECTED as ACCESS_OF_THE_LIST
-from webapp.cli.main import main
+from webapp.cli import main
 
 HEADER = (
     "id;name;name_en;acronym;owner;owner_id;type;city;description;description_en;"

@@ -11,7 +11,7 @@ from harvesters.core.config import Config
 from harvesters.core.sources import FILE_KINDS, load_sources
 from harvesters.sources.saved_files import NOT_READ, classify
 from indexer.operations.update import NOT_HARVESTED
-from webapp.cli.main import main
+from webapp.cli import main
 
 EXPECTED = {
     "meril/data_cartography_meril.geojson": "meril",

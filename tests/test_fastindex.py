@@ -25,7 +25,7 @@ from indexer.documents.projects import Labels, to_document
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 from indexer.engine.schema import DEFAULT_FIELDS, build_schema
 from indexer.engine.writer import SegmentBuilder, TextPlan
-from webapp.cli.main import main
+from webapp.cli import main
 
 N_DOCS = 400
 

@@ -29,7 +29,7 @@ from indexer.building.versions import IndexLocation
 from indexer.engine.query import parse
 from indexer.engine.scoring import fast_rank, fast_scores
 from indexer.engine.top import rank
-from webapp.cli.main import main
+from webapp.cli import main
 
 QUERIES = (
     # single words, Swedish and English (an Or over every default field)

@@ -19,7 +19,7 @@ import pytest
 
 from harvesters.store.database import RecordStore
 from tests.fakes.swecris_server import FakeSwecris
-from webapp.cli.main import main
+from webapp.cli import main
 
 TOKEN = "cli-token"
 

@@ -11,7 +11,7 @@ import pytest
 
 from harvesters.core.config import Config
 from harvesters.store.database import RecordStore
-from webapp.cli.main import main
+from webapp.cli import main
 
 
 def _independent_figures(parts: list[Path]) -> dict[str, object]:

@@ -19,7 +19,7 @@ from indexer.engine.storage import open_index
 from indexer.errors import BuildFailed, RecordNotFound, RecordWithdrawn
 from indexer.service.request import SearchRequest
 from indexer.service.search import SearchService
-from webapp.cli.main import main
+from webapp.cli import main
 
 
 def _row(i: int, title: str | None = None, **extra: object) -> dict[str, object]:

@@ -23,7 +23,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from webapp import create_app
-from webapp.cli.main import main
+from webapp.cli import main
 
 Spec = dict[str, Any]
 

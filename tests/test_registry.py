@@ -260,7 +260,7 @@ def test_an_update_scans_only_the_texts_that_changed_and_finds_the_same_mentions
     from harvesters.core.config import load_config
     from indexer.building.versions import IndexLocation
     from indexer.registry.build import build_registry
-    from webapp.cli.main import main
+    from webapp.cli import main
 
     home = tmp_path / "home"
     assert main(["--home", str(home), "import", "swecris", str(kth_exports[0]), "--quiet"]) == 0

@@ -152,7 +152,7 @@ def test_mention_links_are_precise_on_the_judged_sample(full_home: Path) -> None
 def test_counts_feeds_and_the_command_line_name_facilities_as_facilities(
     client: FlaskClient, full_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from webapp.cli.main import main
+    from webapp.cli import main
 
     page = client.get("/search?q=synkrotron&kind=facility").get_data(as_text=True)
     assert '<span data-testid="noun">facilities</span>' in page

@@ -15,7 +15,7 @@ import pytest
 from harvesters.core.config import Config
 from harvesters.core.lock import data_lock
 from harvesters.store.database import RecordStore
-from webapp.cli.main import main
+from webapp.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ import pytest
 
 from indexer.service.export import BOM
 from indexer.service.request import SearchRequest
-from webapp.cli.main import main
+from webapp.cli import main
 
 VR = "202100-5208"
 VINNOVA = "202100-5216"

@@ -10,7 +10,7 @@ import pytest
 from harvesters.core.config import Config, load_config
 from harvesters.core.errors import ConfigError
 from harvesters.core.sources import DEFAULT_FILE, load_sources
-from webapp.cli.main import main
+from webapp.cli import main
 
 
 def test_default_registry_is_documented_and_valid(config: Config) -> None:

@@ -25,7 +25,7 @@ from indexer.service.search import SearchService
 from tests.fakes.oai_server import FakeOAI
 from tests.fakes.swecris_server import FakeSwecris
 from webapp import create_app
-from webapp.cli.main import main
+from webapp.cli import main
 
 TOKEN = "update-token"
 PROJECT = "oai:cris.example.org:Projects/112347"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from indexer.service.request import SearchRequest
 from indexer.service.search import SearchService
-from webapp.cli.main import main
+from webapp.cli import main
 
 
 def test_new_versions_are_opened_and_warmed_in_the_background(

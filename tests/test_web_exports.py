@@ -23,7 +23,7 @@ from indexer.service.export import BOM, HIT_COLUMNS
 from indexer.service.request import SearchRequest
 from tests.conftest import XSS_FUNDER, XSS_ORG, XSS_TITLE
 from webapp import create_app
-from webapp.cli.main import main
+from webapp.cli import main
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ORG = "555555-0001"

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import XSS_FUNDER, XSS_ORG, XSS_TITLE
 from webapp import create_app
-from webapp.cli.main import main
+from webapp.cli import main
 
 
 def html(client: FlaskClient, url: str, status: int = 200, **kw) -> str:  # type: ignore[no-untyped-def]

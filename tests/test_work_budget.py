@@ -22,7 +22,7 @@ import pytest
 
 from indexer.service.request import SearchRequest
 from indexer.service.search import SearchService
-from webapp.cli.main import main
+from webapp.cli import main
 
 MARGIN = 1.3
 

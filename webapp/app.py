@@ -8,7 +8,7 @@ only serves GETs, so it never reads a body). JSON is written HTML-safe: ``<``, `
 U+2028 and U+2029 inside strings are ``\\u`` escapes, as Go's ``encoding/json`` does, so no
 response can be mistaken for markup. Links taken from records go through the ``web_url``
 filter: only http(s) addresses become links, so a ``javascript:`` URL in a record stays text.
-Only this package imports flask; ``webapp.cli.main`` is also the composition root of the
+Only this package imports flask; ``webapp.cli.commands`` is the composition root of the
 ``research-index`` command.
 """
 

@@ -29,7 +29,7 @@ import jsonschema
 from harvesters.store.database import QuarantineEntry, RecordStore
 from tests.fakes.swecris_server import FakeSwecris
 from webapp import create_app
-from webapp.cli.main import main
+from webapp.cli import main
 
 FAST_HTTP = {
     "NO_PROXY": "127.0.0.1,localhost",
@@ -162,7 +162,7 @@ def peak():
     with open("/proc/self/status") as fh:
         sys.stderr.write(next(line for line in fh if line.startswith("VmHWM")) + "\\n")
 atexit.register(peak)
-from webapp.cli.main import main
+from webapp.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

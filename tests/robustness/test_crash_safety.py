@@ -1,6 +1,6 @@
 """SIGKILL and a full disk during import, index build and publish: old or new, never half.
 
-The real command runs as a child process (``python -m webapp.cli.main --home DIR ...``). A data
+The real command runs as a child process (``python -m webapp.cli --home DIR ...``). A data
 folder holds version A (200 KTH rows, indexed); the run under test applies change set B (80
 retitled rows and 20 new ones). Imports are killed at the named pause points of
 ``harvesters.core.pausepoints`` (``parsed``, ``commit``: inside the transaction, every row

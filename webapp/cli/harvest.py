@@ -1,7 +1,7 @@
 """The harvesting subcommands of ``research-index``: harvest, import, reparse, sources, runs,
 quarantine.
 
-``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli.main``).
+``register(subparsers)`` adds them to the one console command (``webapp.cli.commands``).
 Each handler returns an exit code of ``webapp.cli.exits``; the README documents them for cron.
 """
 

@@ -1,7 +1,7 @@
 """The indexing and search subcommands of ``research-index``: index, search, stats, and the
 unattended ``update`` (harvest everything, then index) with its ``status`` report.
 
-``register(subparsers)`` adds them to the one console command (assembled in ``webapp.cli.main``).
+``register(subparsers)`` adds them to the one console command (``webapp.cli.commands``).
 They call the same search service as the web app and print its plain result objects as text,
 JSON or CSV.
 """
