@@ -45,5 +45,10 @@ class BuildFailed(IndexerError):
     """A new index version could not be built or failed validation; nothing was published."""
 
 
+class IndexStorageFull(BuildFailed):
+    """The data folder could not be written during a build (disk full, past the file size
+    limit, read-only); nothing was published."""
+
+
 class IndexShrinkRefused(BuildFailed):
     """The new version would hold far fewer documents than the published one (H16 guard)."""

@@ -5,6 +5,8 @@ The CLI maps each to an exit code (see ``EXIT_*`` in ``webapp.cli.harvest``).
 
 from __future__ import annotations
 
+import errno
+
 
 class HarvestError(Exception):
     """Base class of every harvesting error: the run failed and the store is unchanged."""
@@ -56,6 +58,11 @@ class ParseError(HarvestError):
 
 class StorageError(HarvestError):
     """The data folder could not be written (disk full, file too large, read-only)."""
+
+
+#: The ``OSError`` numbers that mean the data folder cannot be written: disk full, past the
+#: file size limit, over quota, read-only. A run that meets one says so (exit 11).
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS})
 
 
 class ErrorBudgetExceeded(HarvestError):

@@ -13,7 +13,6 @@ a parser that loses track of an item is reported loudly in the run's errors.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from typing import Any
 
 from harvesters.core.config import Config
 from harvesters.core.errors import (
+    STORAGE_ERRNOS,
     ErrorBudgetExceeded,
     HarvestError,
     ParseError,
@@ -222,9 +222,6 @@ def _close_failed(store: RecordStore, report: RunReport, errors: list[str]) -> N
         log.error("could not record the failure of run %s: %s", report.run_id, exc)
 
 
-_STORAGE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
-
-
 @contextmanager
 def _storage(config: Config) -> Iterator[None]:
     """A store or data folder that cannot be written becomes a ``StorageError`` that says so."""
@@ -243,7 +240,7 @@ def _storage_error(config: Config, exc: BaseException) -> StorageError | None:
         text = str(exc).lower()
         if any(k in text for k in ("full", "disk i/o", "readonly", "read-only")):
             return StorageError(_storage_message(config, str(exc)))
-    elif isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+    elif isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
         return StorageError(_storage_message(config, os.strerror(exc.errno or 0)))
     return None
 

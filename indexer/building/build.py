@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from harvesters.core.config import Config
+from harvesters.core.errors import STORAGE_ERRNOS
 from harvesters.core.lock import data_lock
 from harvesters.core.progress import Progress
 from harvesters.core.records import KIND_FACILITY, KIND_PROJECT, record_from_dict
@@ -46,7 +47,7 @@ from indexer.building.parallel import (
 from indexer.building.versions import MANIFEST, IndexLocation, Version, write_manifest
 from indexer.documents.projects import Labels, uid_of
 from indexer.engine import SCHEMA_VERSION, SegmentBuilder, exact_terms, no_cyclic_gc, open_version
-from indexer.errors import BuildFailed, IndexShrinkRefused
+from indexer.errors import BuildFailed, IndexShrinkRefused, IndexStorageFull
 from indexer.registry.build import Registry, build_registry
 
 log = logging.getLogger("research_index.index")
@@ -99,14 +100,24 @@ def build_index(
 ) -> BuildReport:
     """Bring the published index up to date with the store; see the module docstring.
 
-    Raises ``LockBusy`` when another build runs (nothing recorded), ``IndexShrinkRefused``
-    or ``BuildFailed`` when nothing was published (the run is recorded as failed).
+    Raises ``LockBusy`` when another build runs (nothing recorded), ``IndexShrinkRefused``,
+    ``IndexStorageFull`` (the disk is full or a file past the size limit, in this process or a
+    worker) or ``BuildFailed`` when nothing was published (the run is recorded as failed).
     """
     with data_lock(config, "index"), RecordStore(config.store_path) as store:
         store.mark_abandoned_runs(lock="index")
         run_id = store.begin_run("index", "index", {"full": full, "allow_shrink": allow_shrink})
         try:
-            report = _build(config, store, full, quiet, procs, grace_seconds, allow_shrink)
+            try:
+                report = _build(config, store, full, quiet, procs, grace_seconds, allow_shrink)
+            except OSError as exc:
+                if exc.errno not in STORAGE_ERRNOS:
+                    raise
+                raise IndexStorageFull(
+                    f"the data folder {config.home} could not be written "
+                    f"({os.strerror(exc.errno or 0)}): free some space or check the file size "
+                    "limit; nothing was published"
+                ) from exc
         except BaseException as exc:
             store.finish_run(run_id, RUN_FAILED, {}, [str(exc) or repr(exc)])
             raise

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harvesters.core.errors import STORAGE_ERRNOS
 from harvesters.core.progress import Progress
 from harvesters.core.records import Project, Record, record_from_dict
 from harvesters.store.scan import RawRecord, scan, swedish_texts
@@ -163,7 +164,12 @@ def _child(
     try:
         conn.send(("ok", _work(target, shared, shard, tick, segment_docs, items)))
     except BaseException as exc:  # the cause for the user, the traceback for the log
-        conn.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
+        cause = (
+            f"{type(exc).__name__}: {exc}",
+            traceback.format_exc(),
+            getattr(exc, "errno", None),
+        )
+        conn.send(("error", cause))
     finally:
         conn.close()
 
@@ -263,7 +269,9 @@ def _run_workers(
             proc.join()
     errors = [r[1] for r in results if r[0] != "ok"]
     if errors:
-        cause, trace = errors[0]
+        cause, trace, number = errors[0]
         log.debug("index worker traceback:\n%s", trace)
+        if number in STORAGE_ERRNOS:
+            raise OSError(number, os.strerror(number))  # build_index says what it means
         raise BuildFailed(f"an index worker failed: {cause}")
     return [r[1] for r in results]

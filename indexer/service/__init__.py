@@ -16,6 +16,7 @@ from indexer.engine import FACET_FIELDS
 from indexer.errors import (
     IndexerError,
     IndexMissing,
+    IndexStorageFull,
     InvalidQuery,
     InvalidRequest,
     RecordMoved,
@@ -67,6 +68,7 @@ __all__ = [
     "FacetValue",
     "Hit",
     "IndexMissing",
+    "IndexStorageFull",
     "IndexerError",
     "InvalidQuery",
     "InvalidRequest",

@@ -338,21 +338,26 @@ def test_import_on_a_full_disk_fails_clearly_and_changes_nothing(
     )
 
 
+@pytest.mark.parametrize("procs", [2, 1])  # the workers' error, and this process's own
 def test_index_build_on_a_full_disk_keeps_the_old_index_serving(
-    base: dict[str, object], tmp_path: Path
+    base: dict[str, object], tmp_path: Path, procs: int
 ) -> None:
     home = fresh(base, "store_b", tmp_path)
     before = IndexLocation(home / "index").current_path()
-    code, err, seconds = run(home, "index", "--full", preexec=file_limit(128 * 1024))
-    assert code == 8, err
-    assert "File too large" in err and "the previous index keeps serving" in err
+    limit = file_limit(128 * 1024)
+    code, err, seconds = run(home, "index", "--full", "--procs", str(procs), preexec=limit)
+    assert code == 11, err  # the documented code of a data folder that cannot be written
+    assert "could not be written (File too large)" in err, err
+    assert "nothing was published; the previous index keeps serving" in err, err
+    assert "Traceback" not in err
     assert IndexLocation(home / "index").current_path() == before
     assert documents(home) == base["docs"][0]  # type: ignore[index]
     recovered = recover(home, "index", "--quiet")
     assert documents(home) == base["docs"][1]  # type: ignore[index]
     record(
-        "Disk full (RLIMIT_FSIZE 128 KB) during index build",
-        f"exit 8 in {seconds:.1f} s ('File too large ...; the previous index keeps serving'); "
+        f"Disk full (RLIMIT_FSIZE 128 KB) during index build ({procs} process(es))",
+        f"exit 11 in {seconds:.1f} s ('could not be written (File too large) ...; the previous "
+        "index keeps serving'); "
         f"old index served; recovered in {recovered:.1f} s",
     )
 

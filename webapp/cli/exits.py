@@ -18,7 +18,13 @@ from harvesters.core.errors import (
     ShrinkRefused,
     StorageError,
 )
-from indexer.service import IndexerError, IndexMissing, InvalidQuery, InvalidRequest
+from indexer.service import (
+    IndexerError,
+    IndexMissing,
+    IndexStorageFull,
+    InvalidQuery,
+    InvalidRequest,
+)
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # unexpected failure
@@ -31,7 +37,7 @@ EXIT_NO_INDEX = 7  # no index has been published yet
 EXIT_BUILD = 8  # the index build failed; the previous index keeps serving
 EXIT_PARTIAL = 9  # update: some sources failed, the index is current for the others
 EXIT_NOT_PUBLISHED = 10  # update: nothing could be published
-EXIT_STORAGE = 11  # the data folder could not be written (disk full); nothing was committed
+EXIT_STORAGE = 11  # the data folder could not be written (disk full): nothing committed/published
 
 #: Error class -> exit code; the first row that matches wins.
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -40,6 +46,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (ErrorBudgetExceeded, EXIT_REJECTED),
     (ShrinkRefused, EXIT_REJECTED),
     (StorageError, EXIT_STORAGE),
+    (IndexStorageFull, EXIT_STORAGE),
     (HarvestError, EXIT_SOURCE),
     (InvalidQuery, EXIT_USAGE),
     (InvalidRequest, EXIT_USAGE),
