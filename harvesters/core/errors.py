@@ -1,6 +1,6 @@
 """Errors raised by the harvesters; one base class so callers can catch them all.
 
-The CLI maps each to an exit code (see ``EXIT_*`` in ``webapp.cli.harvest``).
+The command line maps each to an exit code (``EXIT_CODES`` in ``webapp.cli.exits``).
 """
 
 from __future__ import annotations

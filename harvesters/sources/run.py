@@ -122,6 +122,7 @@ def ingest(
             else:
                 payloads = fetch(Progress(kind, quiet=True))
             log.info("%s %s: %d payload(s) fetched", kind, source, len(payloads))
+            _refuse_empty_files(payloads)
             with Progress(f"normalise {source}", quiet=quiet) as progress:
                 parsed = parse(payloads, progress)
             records, failures = parsed.records, parsed.failures
@@ -345,6 +346,19 @@ def _is_csv(payload: RawPayload) -> bool:
     if "json" in payload.content_type:
         return False
     return payload.body.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] not in (b"[", b"{")
+
+
+def _refuse_empty_files(payloads: list[RawPayload]) -> None:
+    """A file of 0 bytes is a download cut off before its first byte, not a source with
+    nothing in it: the run fails (under cron an empty import must not look like a good run)."""
+    for payload in payloads:
+        if payload.label.startswith("file:") and not payload.body:
+            name = payload.label.removeprefix("file:")
+            raise ParseError(
+                None,
+                f"{name}: the file is empty (0 bytes): a download cut off? nothing was imported",
+                where=name,
+            )
 
 
 def file_payloads(paths: Sequence[str | os.PathLike[str]]) -> list[RawPayload]:

@@ -284,6 +284,24 @@ def test_csv_extra_missing_columns_and_a_stray_quote(home: Path, tmp_path: Path)
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "source"), [("export.csv", "swecris"), ("list.csv", "facilities")]
+)
+def test_an_empty_file_fails_the_import(home: Path, tmp_path: Path, name: str, source: str) -> None:
+    """A 0-byte file (a download cut off before its first byte) is a failed run, exit 3 as
+    unreadable bytes are, never a successful import of nothing (issue 22, case 2)."""
+    path = tmp_path / name
+    path.write_bytes(b"")
+    code, _, err = _import(home, path, source)
+    assert code == 3, err
+    assert f"{name}: the file is empty (0 bytes)" in err, err
+    assert "Traceback" not in err
+    with RecordStore(home / "records.sqlite3") as store:
+        runs = store.runs(source, limit=5)
+    assert [r.status for r in runs] == ["failed"]
+    record("Import of a 0-byte file", f"exit 3: {err.strip().splitlines()[-1][:100]}")
+
+
 def test_csv_in_windows_1252_with_a_12_mb_field(home: Path, tmp_path: Path) -> None:
     rows = _csv_rows(20, title="Forskning på älvar och öar")
     head = HEADER + ";ProjectAbstractEn"
