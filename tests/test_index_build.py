@@ -14,7 +14,7 @@ from harvesters.core.config import Config
 from harvesters.core.lock import data_lock
 from indexer.building import build as build_module
 from indexer.building.build import build_index, validate
-from indexer.building.versions import MANIFEST, IndexLocation
+from indexer.building.versions import MANIFEST, SUPERSEDED, IndexLocation
 from indexer.engine.storage import open_index
 from indexer.errors import BuildFailed, RecordNotFound, RecordWithdrawn
 from indexer.service.request import SearchRequest
@@ -159,13 +159,39 @@ def test_cleanup_keeps_current_and_recent_and_drops_unfinished(
     unfinished = loc.new_version_dir()  # as a killed build leaves it: no manifest
     assert len(loc.versions()) == 5
     old = time.time() - 7200
-    for path in loc.versions():
-        os.utime(path, (old, old))
+    for path in loc.versions():  # made, and superseded, two hours ago
+        for aged in (path, path / SUPERSEDED):
+            if aged.exists():
+                os.utime(aged, (old, old))
     removed = loc.cleanup(grace_seconds=600, keep=2)
     left = {p.name for p in loc.versions()}
     assert left == set(names[-2:])
     assert unfinished in removed
     assert all((p / MANIFEST).is_file() for p in loc.versions())
+
+
+def test_the_grace_period_runs_from_when_a_version_stopped_being_current(
+    config: Config, tmp_path: Path
+) -> None:
+    """A version current for days is not old when it is replaced: it stays for the grace
+    period from then (a server that has not switched yet still reads it), then goes
+    (issue 22, case 6: it was deleted at once, by its build age)."""
+    loc = IndexLocation(config.index_root)
+    _load(config, tmp_path, [_row(0)])
+    first = build_index(config, quiet=True, procs=1).version
+    first_path = loc.versions_dir / first
+    week = time.time() - 7 * 24 * 3600
+    os.utime(first_path, (week, week))  # built, and current, for a week
+    _load(config, tmp_path, [_row(0), _row(1)])
+    second = build_index(config, quiet=True, procs=1, grace_seconds=600).version
+    assert loc.current_path() == loc.versions_dir / second
+    assert (first_path / SUPERSEDED).is_file()
+    assert first_path.is_dir()  # superseded a moment ago: kept for the grace period
+    assert loc.cleanup(grace_seconds=600, keep=0) == []
+    later = time.time() - 601
+    os.utime(first_path / SUPERSEDED, (later, later))
+    assert loc.cleanup(grace_seconds=600, keep=0) == [first_path]
+    assert not (loc.versions_dir / second / SUPERSEDED).exists()  # the current one
 
 
 def test_searching_while_new_versions_are_published(config: Config, tmp_path: Path) -> None:

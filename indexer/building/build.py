@@ -44,7 +44,13 @@ from indexer.building.parallel import (
     full_build,
     merge_labels,
 )
-from indexer.building.versions import MANIFEST, IndexLocation, Version, write_manifest
+from indexer.building.versions import (
+    MANIFEST,
+    SUPERSEDED,
+    IndexLocation,
+    Version,
+    write_manifest,
+)
 from indexer.documents.projects import Labels, uid_of
 from indexer.engine import SCHEMA_VERSION, SegmentBuilder, exact_terms, no_cyclic_gc, open_version
 from indexer.errors import BuildFailed, IndexShrinkRefused, IndexStorageFull
@@ -268,7 +274,11 @@ def _incremental(
     ``procs`` > 1 and at least ``PARALLEL_MIN_DOCS`` changed records per process, forked
     processes index them (one new segment each) while this one holds the write lock."""
     for item in base.iterdir():
-        if item.is_file() and item.name != MANIFEST and not item.name.endswith("_LOCK"):
+        if (
+            item.is_file()
+            and item.name not in (MANIFEST, SUPERSEDED)
+            and not item.name.endswith("_LOCK")
+        ):
             if item.name.endswith((".json", ".toc")):
                 shutil.copy2(item, target / item.name)
             else:

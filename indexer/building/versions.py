@@ -5,14 +5,18 @@ Layout under ``<home>/index``::
     versions/v-20261123T150102.123456Z-4f2a/   one complete index: Whoosh files + MANIFEST.json
     current -> versions/v-...           a relative symlink, swapped with one rename(2)
 
-A version is never changed after it is published. Readers resolve ``current`` to its real path
-and reopen when that path changes (a new version has a new directory, so a same-generation
-swap cannot go unnoticed). Old versions are removed only after a grace period, so searches in
-flight finish on the files they opened. A directory without a manifest is an unfinished build.
+A version's index files are never changed after it is published. Readers resolve ``current``
+to its real path and reopen when that path changes (a new version has a new directory, so a
+same-generation swap cannot go unnoticed). When a version stops being current it gets a
+``SUPERSEDED`` file, and it is removed only once the grace period has passed since then, so
+searches in flight and a server that has not switched yet finish on the files they opened
+(a version that was current for a week is not old when it is replaced). A directory without a
+manifest is an unfinished build; it goes once the grace period has passed since it was made.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "MANIFEST.json"
+SUPERSEDED = "SUPERSEDED"  # written into a version when another one replaces it as current
 DEFAULT_GRACE_SECONDS = 600.0
 DEFAULT_KEEP = 2
 
@@ -71,11 +76,14 @@ class IndexLocation:
         """Point ``current`` at ``version_dir`` with one atomic rename."""
         if not (version_dir / MANIFEST).is_file():
             raise ValueError(f"{version_dir} has no {MANIFEST}: refusing to publish it")
+        previous = self.current_path()
         tmp = self.root / f".current.{os.getpid()}.{secrets.token_hex(3)}"
         target = os.path.relpath(version_dir, self.root)
         os.symlink(target, tmp)
         os.replace(tmp, self.pointer)
         _fsync(self.root)
+        if previous is not None and previous != version_dir.resolve():
+            _mark_superseded(previous)
 
     def versions(self) -> list[Path]:
         if not self.versions_dir.is_dir():
@@ -86,7 +94,8 @@ class IndexLocation:
         self, grace_seconds: float = DEFAULT_GRACE_SECONDS, keep: int = DEFAULT_KEEP
     ) -> list[Path]:
         """Remove versions that are not current, not among the newest ``keep`` complete ones,
-        and older than the grace period; unfinished builds go after the grace period too."""
+        and superseded longer ago than the grace period (for a version without a
+        ``SUPERSEDED`` file, an unfinished build say: made longer ago than that)."""
         current = self.current_path()
         complete = [p for p in self.versions() if (p / MANIFEST).is_file()]
         protected = set(complete[-keep:]) if keep > 0 else set()
@@ -97,11 +106,27 @@ class IndexLocation:
         for path in self.versions():
             if path in protected:
                 continue
-            if now - path.stat().st_mtime < grace_seconds:
+            if now - _since(path) < grace_seconds:
                 continue
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
         return removed
+
+
+def _mark_superseded(path: Path) -> None:
+    """Note when ``path`` stopped being current (best effort: without the note, clean-up goes
+    by the version's own age, as it did before the note existed)."""
+    with contextlib.suppress(OSError):
+        (path / SUPERSEDED).write_text(datetime.now(UTC).isoformat(), encoding="utf-8")
+
+
+def _since(path: Path) -> float:
+    """When ``path`` stopped being current, or else when it was last written."""
+    marker = path / SUPERSEDED
+    try:
+        return marker.stat().st_mtime
+    except OSError:
+        return path.stat().st_mtime
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
