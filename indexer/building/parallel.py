@@ -164,12 +164,11 @@ def _child(
     try:
         conn.send(("ok", _work(target, shared, shard, tick, segment_docs, items)))
     except BaseException as exc:  # the cause for the user, the traceback for the log
-        cause = (
-            f"{type(exc).__name__}: {exc}",
-            traceback.format_exc(),
-            getattr(exc, "errno", None),
-        )
-        conn.send(("error", cause))
+        number = getattr(exc, "errno", None)
+        if number in STORAGE_ERRNOS:  # the disk is full: the parent says what that means
+            conn.send(("full", number))
+        else:
+            conn.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
         conn.close()
 
@@ -267,11 +266,12 @@ def _run_workers(
             if proc.is_alive() and any(r is None or r[0] != "ok" for r in results):
                 proc.kill()
             proc.join()
+    for status, number in results:
+        if status == "full":  # build_index says what it means
+            raise OSError(number, os.strerror(number))
     errors = [r[1] for r in results if r[0] != "ok"]
     if errors:
-        cause, trace, number = errors[0]
+        cause, trace = errors[0]
         log.debug("index worker traceback:\n%s", trace)
-        if number in STORAGE_ERRNOS:
-            raise OSError(number, os.strerror(number))  # build_index says what it means
         raise BuildFailed(f"an index worker failed: {cause}")
     return [r[1] for r in results]
