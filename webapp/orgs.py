@@ -167,14 +167,9 @@ def _slice(
         n = counts[status]
         a, b = max(lo - offset, 0), min(hi - offset, n)
         if a < b:
-            out.extend(_window(service, replace(req, status=(status,)), a, b))
+            out.extend(service.window(replace(req, status=(status,)), a, b - a).hits)
         offset += n
     return out
-
-
-def _window(service: SearchService, req: SearchRequest, a: int, b: int) -> tuple[Hit, ...]:
-    """Hits ``a`` to ``b`` of one status."""
-    return service.window(req, a, b - a).hits
 
 
 def _name(table: StatsTable, key: str) -> str:

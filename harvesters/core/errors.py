@@ -65,6 +65,14 @@ class StorageError(HarvestError):
 STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS})
 
 
+def cannot_write(home: object, detail: str, outcome: str) -> str:
+    """The message of a data folder that cannot be written, the same from every command."""
+    return (
+        f"the data folder {home} could not be written ({detail}): free some space or check "
+        f"the file size limit; {outcome}"
+    )
+
+
 class ErrorBudgetExceeded(HarvestError):
     """Too many records failed to normalise: the run is rejected as a whole."""
 

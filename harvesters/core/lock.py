@@ -10,15 +10,11 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
+from harvesters.core.clock import utcnow
 from harvesters.core.config import Config
 from harvesters.core.errors import LockBusy
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @contextmanager
@@ -41,7 +37,7 @@ def data_lock(config: Config, name: str = "store") -> Iterator[None]:
                 "try again when it has finished"
             ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} since {_now()}".encode())
+        os.write(fd, f"pid {os.getpid()} since {utcnow()}".encode())
         yield
     finally:
         os.close(fd)

@@ -32,6 +32,7 @@ from harvesters.core.errors import (
     ParseError,
     ShrinkRefused,
     StorageError,
+    cannot_write,
 )
 from harvesters.core.lock import data_lock
 from harvesters.core.pausepoints import pause_point
@@ -44,6 +45,7 @@ from harvesters.store.quarantine import Quarantined, raw_bytes
 log = logging.getLogger("research_index.harvest")
 
 MAX_LOGGED_ERRORS = 200
+COMMITTED_NOTHING = "nothing of this run was committed"
 
 
 @dataclass
@@ -240,17 +242,12 @@ def _storage_error(config: Config, exc: BaseException) -> StorageError | None:
     if isinstance(exc, sqlite3.Error):
         text = str(exc).lower()
         if any(k in text for k in ("full", "disk i/o", "readonly", "read-only")):
-            return StorageError(_storage_message(config, str(exc)))
+            return StorageError(cannot_write(config.home, str(exc), COMMITTED_NOTHING))
     elif isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
-        return StorageError(_storage_message(config, os.strerror(exc.errno or 0)))
+        return StorageError(
+            cannot_write(config.home, os.strerror(exc.errno or 0), COMMITTED_NOTHING)
+        )
     return None
-
-
-def _storage_message(config: Config, detail: str) -> str:
-    return (
-        f"the data folder {config.home} could not be written ({detail}): free some space "
-        "or check the file size limit; nothing of this run was committed"
-    )
 
 
 def _check_budget(config: Config, fetched: int, failed: int) -> None:

@@ -25,8 +25,9 @@ import json
 import os
 import sqlite3
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from typing import Any
+
+from harvesters.core.clock import utcnow
 
 RUN_RUNNING = "running"
 RUN_OK = "ok"
@@ -49,10 +50,6 @@ CREATE TABLE IF NOT EXISTS runs (
     options TEXT NOT NULL DEFAULT '{}'
 );
 """
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

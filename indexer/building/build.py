@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from harvesters.core.config import Config
-from harvesters.core.errors import STORAGE_ERRNOS
+from harvesters.core.errors import STORAGE_ERRNOS, cannot_write
 from harvesters.core.lock import data_lock
 from harvesters.core.progress import Progress
 from harvesters.core.records import KIND_FACILITY, KIND_PROJECT, record_from_dict
@@ -119,11 +119,9 @@ def build_index(
             except OSError as exc:
                 if exc.errno not in STORAGE_ERRNOS:
                     raise
-                raise IndexStorageFull(
-                    f"the data folder {config.home} could not be written "
-                    f"({os.strerror(exc.errno or 0)}): free some space or check the file size "
-                    "limit; nothing was published"
-                ) from exc
+                detail = os.strerror(exc.errno or 0)
+                message = cannot_write(config.home, detail, "nothing was published")
+                raise IndexStorageFull(message) from exc
         except BaseException as exc:
             store.finish_run(run_id, RUN_FAILED, {}, [str(exc) or repr(exc)])
             raise

@@ -171,11 +171,7 @@ class SearchService:
     ) -> Iterator[Hit]:
         """Every match in the request's order from ``offset``, up to ``cap`` in all (exports,
         the API's cursor walk); only the hits after ``offset`` are built."""
-        req = replace(request, page=1, size=1, with_facets=False).validated()
-        m = self._match(req)
-        maker = HitMaker(m.version.table, req.lang, today_int(req.on))
-        for docnum in self._ordered(m, limit=cap)[offset:]:
-            yield maker.from_docnum(m.snapshot, docnum)
+        yield from self._hits(request, offset, cap, keep_records=False)[1]
 
     def window(self, request: SearchRequest, offset: int, limit: int) -> Window:
         """Hits ``offset`` to ``offset + limit`` in the request's order, and how many match:
@@ -184,12 +180,21 @@ class SearchService:
         ``iter_hits``)."""
         if offset < 0 or limit < 0:
             raise InvalidRequest("a window starts at an offset of 0 or more, of 0 or more hits")
+        total, hits = self._hits(request, offset, offset + limit, keep_records=True)
+        return Window(total, offset, tuple(hits))
+
+    def _hits(
+        self, request: SearchRequest, offset: int, end: int, keep_records: bool
+    ) -> tuple[int, Iterator[Hit]]:
+        """How many match, and hits ``offset`` to ``end`` in the request's order, built as
+        they are taken (records kept in the version's cache with ``keep_records``: not for an
+        export's thousands, which would push out the records of recent pages)."""
         req = replace(request, page=1, size=1, with_facets=False).validated()
         m = self._match(req)
-        maker = HitMaker(m.version.table, req.lang, today_int(req.on), m.version.caches.records)
-        order = self._ordered(m, limit=offset + limit)[offset:] if limit else []
-        hits = tuple(maker.from_docnum(m.snapshot, d) for d in order)
-        return Window(len(m.final), offset, hits)
+        cache = m.version.caches.records if keep_records else None
+        maker = HitMaker(m.version.table, req.lang, today_int(req.on), cache)
+        order = self._ordered(m, limit=end)[offset:] if end > offset else []
+        return len(m.final), (maker.from_docnum(m.snapshot, d) for d in order)
 
     def count(self, request: SearchRequest) -> int:
         req = replace(request, page=1, size=1, with_facets=False).validated()
