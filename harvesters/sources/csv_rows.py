@@ -1,10 +1,12 @@
 """Reading downloaded or hand-kept text files (CSV, JSON) without losing a row to one bad byte.
 
-- ``decode_text(body)``: UTF-8 (a byte-order mark is dropped). A file that is not UTF-8 and
-  holds no UTF-8 multi-byte sequence at all is read as Windows-1252 (what Excel on a Swedish
-  Windows saves; Latin-1 åäö included) and the caller is told so. Otherwise bytes that are not
-  UTF-8 are kept as lone surrogates (``surrogateescape``) so that only the row holding them is
-  refused (``bad_bytes`` names them) while the rest of the file is read.
+- ``decode_text(body)``: UTF-8 (a byte-order mark is dropped). A file that is not UTF-8 is
+  weighed as a whole: when its bytes that are not UTF-8 outnumber its valid UTF-8 multi-byte
+  characters, it is read as Windows-1252 (what Excel on a Swedish Windows saves; Latin-1 åäö
+  included) and the caller is told so. One Latin-1 sequence that happens to be valid UTF-8
+  ("André" before an empty field: E9 A4 A4) does not flip the decision. Otherwise the file is
+  UTF-8 with a few damaged bytes, kept as lone surrogates (``surrogateescape``) so that only the
+  row holding them is refused (``bad_bytes`` names them) while the rest of the file is read.
 - ``read_csv(text, delimiter, label)``: the header and every row as a ``CsvRow`` with its
   values, its first and last physical line and its raw text; fields may be large (the ``csv``
   module's field limit is raised to ``FIELD_LIMIT`` for the process). A row whose column count
@@ -27,7 +29,7 @@ FIELD_LIMIT = 256 * 1024 * 1024  # characters in one CSV field (a 12 MB abstract
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def decode_text(body: bytes | str) -> tuple[str, str | None]:
@@ -40,17 +42,15 @@ def decode_text(body: bytes | str) -> tuple[str, str | None]:
         return body.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    if not any(_valid_utf8(m.group()) for m in _UTF8_MULTIBYTE.finditer(body)):
-        return _cp1252(body), "not UTF-8; read as Windows-1252 (Latin-1)"
-    return body.decode("utf-8", "surrogateescape"), None
-
-
-def _valid_utf8(chunk: bytes) -> bool:
-    try:
-        chunk.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    text = body.decode("utf-8", "surrogateescape")
+    damaged = len(_SURROGATE.findall(text))
+    multibyte = len(_NON_ASCII.findall(text)) - damaged
+    if damaged > multibyte:
+        return _cp1252(body), (
+            f"not UTF-8 ({damaged} bytes are not, {multibyte} characters are); "
+            "read as Windows-1252 (Latin-1)"
+        )
+    return text, None
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -317,6 +318,38 @@ def test_csv_in_windows_1252_with_a_12_mb_field(home: Path, tmp_path: Path) -> N
     assert first is not None and first.record.title.en == "Forskning på älvar och öar 0"  # type: ignore[attr-defined]
     assert last is not None and len(last.record.abstract.en) == HUGE  # type: ignore[attr-defined]
     record("CSV: Windows-1252 åäö, 12 MB field", "parsed: 20 stored, åäö intact, 12 MB field kept")
+
+
+def test_a_latin_1_export_with_one_lucky_utf_8_sequence_is_read_as_latin_1(
+    home: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    """The KTH export saved as Windows-1252: "Hampus André" before an empty ORCID is E9 A4 A4
+    ("é¤¤"), a valid UTF-8 character. Before the fix that one sequence made the whole file
+    "UTF-8", every row with å, ä or ö was quarantined and the run rejected (issue 22, case 1)."""
+    text = (shared_data / "swecris" / "kth_scp_export_part1of6.csv").read_text("utf-8")
+    records = re.split(r"\n(?=\d{4}-\d+_)", text)  # abstracts may hold newlines
+    assert any("Hampus André¤¤" in row for row in records[1:101])
+    # what Excel's "CSV" save does to a name outside Windows-1252: a question mark
+    body = "\n".join(records[:101]).encode("cp1252", errors="replace")
+    assert "\u9924" in body.decode("utf-8", "surrogateescape")  # é¤¤, the lucky sequence
+    path = tmp_path / "kth-latin1.csv"
+    path.write_bytes(body)
+    code, report, err = _import(home, path, "swecris")
+    assert code == 0, err
+    assert report["counts"]["quarantined"] == 0, quarantine(home, "swecris")
+    with RecordStore(home / "records.sqlite3") as store:
+        people = [
+            p.name
+            for project in store.iter_records("swecris")
+            for p in getattr(project.record, "people", [])
+        ]
+    assert "Hampus André" in people
+    assert sum("å" in n or "ä" in n or "ö" in n for n in people) >= 3
+    record(
+        "CSV: the KTH export in Windows-1252 with one valid UTF-8 sequence (é¤¤)",
+        f"read as Latin-1: {report['counts']['fetched']} rows, 0 quarantined, 'Hampus André' "
+        "intact (before: exit 4, every row with åäö quarantined)",
+    )
 
 
 def test_csv_bad_byte_and_unseen_date_quarantine_their_rows_only(

@@ -8,8 +8,8 @@ record is quarantined with its reason and its raw text, and the others are read.
 1. parses the page as ``harvesters.sources.oai.responses.parse_xml`` does; well-formed pages end
 here;
 2. a page with a DOCTYPE is never salvaged (entity declarations are refused as they are);
-3. a page that is not UTF-8 and holds no UTF-8 multi-byte sequence at all (a server sending
-   Latin-1 without saying so) is read as Windows-1252, with a warning;
+3. a page that is mostly not UTF-8 (a server sending Latin-1 without saying so; weighed as
+   ``decode_text`` does) is read as Windows-1252, with a warning;
 4. otherwise it cuts the page into its ``<record>`` elements. The rest of the page (envelope,
    request, resumptionToken) must be well-formed on its own, and each cut must hold exactly one
    record, or the page is broken: a page cut short, garbage between records, a record that does
