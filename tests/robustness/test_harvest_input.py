@@ -306,7 +306,7 @@ def test_an_empty_file_fails_the_import(home: Path, tmp_path: Path, name: str, s
 def test_csv_in_windows_1252_with_a_12_mb_field(home: Path, tmp_path: Path) -> None:
     rows = _csv_rows(20, title="Forskning på älvar och öar")
     head = HEADER + ";ProjectAbstractEn"
-    text = "\n".join([head, *(r + ";short" for r in rows[:-1]), rows[-1] + ";" + "z" * HUGE])
+    text = "\n".join([head, *(r + ";short" for r in rows[:-1]), rows[-1] + ";" + "z" * HUGE, ""])
     path = tmp_path / "latin.csv"
     path.write_bytes(text.encode("cp1252"))
     code, report, err = _import(home, path, "swecris")
@@ -330,7 +330,7 @@ def test_a_latin_1_export_with_one_lucky_utf_8_sequence_is_read_as_latin_1(
     records = re.split(r"\n(?=\d{4}-\d+_)", text)  # abstracts may hold newlines
     assert any("Hampus André¤¤" in row for row in records[1:101])
     # what Excel's "CSV" save does to a name outside Windows-1252: a question mark
-    body = "\n".join(records[:101]).encode("cp1252", errors="replace")
+    body = ("\n".join(records[:101]) + "\n").encode("cp1252", errors="replace")
     assert "\u9924" in body.decode("utf-8", "surrogateescape")  # é¤¤, the lucky sequence
     path = tmp_path / "kth-latin1.csv"
     path.write_bytes(body)
@@ -352,12 +352,45 @@ def test_a_latin_1_export_with_one_lucky_utf_8_sequence_is_read_as_latin_1(
     )
 
 
+def test_an_export_cut_inside_the_last_field_of_its_last_row(
+    home: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    """A download cut inside the last, unquoted field (the subjects) of the last row, no line
+    end after it: the column count is right and the value short. Before the fix the row was
+    stored with its subjects cut off (issue 22, case 3); cuts elsewhere were already caught."""
+    text = (shared_data / "swecris" / "kth_scp_export_part1of6.csv").read_text("utf-8")
+    records = re.split(r"\n(?=\d{4}-\d+_)", text)[:41]
+    last_id = records[-1].split(";", 1)[0]
+    cut = "\n".join(records)
+    cut = cut[: cut.rindex(";") + 12]  # 11 characters into the last field
+    path = tmp_path / "cut.csv"
+    path.write_text(cut, encoding="utf-8")
+    code, report, err = _import(home, path, "swecris")
+    assert code == 0, err
+    assert report["counts"]["quarantined"] == 1, report
+    (entry,) = quarantine(home, "swecris")
+    assert entry.record_id == last_id
+    assert "the file ends inside this row (no line end after it)" in entry.reason
+    with RecordStore(home / "records.sqlite3") as store:
+        assert store.get("swecris", last_id) is None
+    whole = tmp_path / "whole.csv"
+    whole.write_text("\n".join(records) + "\n", encoding="utf-8")
+    code, report, err = _import(home, whole, "swecris")
+    assert code == 0 and report["counts"]["quarantined"] == 0, err
+    record(
+        "CSV: the KTH export cut inside the last field of its last row (no line end)",
+        f"the cut row quarantined: '{entry.reason}'; the whole file then imports it",
+    )
+
+
 def test_csv_bad_byte_and_unseen_date_quarantine_their_rows_only(
     home: Path, tmp_path: Path
 ) -> None:
     rows = _csv_rows(60, title="Forskning på")
     rows[5] = rows[5].replace("2020-01-01", "2020-13-45")
-    body = "\n".join([HEADER, *rows]).encode("utf-8").replace(b"Forskning p\xc3\xa5 7;", b"\xff;")
+    body = (
+        "\n".join([HEADER, *rows, ""]).encode("utf-8").replace(b"Forskning p\xc3\xa5 7;", b"\xff;")
+    )
     path = tmp_path / "mixed.csv"
     path.write_bytes(body)
     code, report, err = _import(home, path, "swecris")

@@ -4,7 +4,10 @@
 ``{"data": ...}``), the JSON array of ``/v1/projects`` and a single project object;
 ``csv_rows`` reads the semicolon CSV of ``/v1/scp/export`` (PascalCase or camelCase headers)
 through ``harvesters.sources.csv_rows``, so a bad row is marked with its line and the reason
-(``__error__``) instead of being lost, and returns each row with where it came from. A payload
+(``__error__``) instead of being lost, and returns each row with where it came from. SweCRIS
+ends every row of an export with a line end, so a last row without one is a file cut off
+inside it (a cut inside its last, unquoted field would leave the column count right and the
+value short): that row is marked too. A payload
 that is not JSON or not an export at all is a ``SourceProtocolError`` (the run fails).
 """
 
@@ -79,6 +82,11 @@ def csv_rows(body: bytes | str) -> list[tuple[dict[str, Any], CsvRow]]:
         if problem:
             row["__error__"] = f"{r.lines}: {problem}"
         out.append((row, r))
+    if out and not text.endswith(("\n", "\r")) and "__error__" not in out[-1][0]:
+        out[-1][0]["__error__"] = (
+            f"{out[-1][1].lines}: the file ends inside this row (no line end after it): "
+            "cut off? the row is not stored"
+        )
     return out
 
 
