@@ -25,6 +25,7 @@ from indexer.service import SearchService
 from webapp import errors
 from webapp.config import defaults
 from webapp.i18n import current_lang, t
+from webapp.params import check_api_args
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -87,6 +88,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             abort(414, f"The address is longer than {MAX_URL_BYTES // 1024} KB.")
         if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
             abort(413, "This site only answers GET requests; the request body is too large.")
+
+    @app.before_request
+    def strict_api() -> None:
+        if request.path.startswith("/api/"):
+            check_api_args(request.args)
 
     @app.before_request
     def choose_language() -> None:

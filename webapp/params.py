@@ -5,17 +5,23 @@ Every state of a search lives in the query string, so any page can be bookmarked
 ``org``, ``org_type``, ``award``, ``year``, ``subject1``, ``subject3``, ``subject5``),
 ``status`` (repeatable), ``on``, ``amount_min``, ``amount_max`` and ``include_twins``. Unknown
 parameters are ignored; a known one with a bad value raises ``InvalidRequest`` (a 400).
+
+Pages read an empty value as absent (an HTML form sends every field) and an unknown ``lang`` as
+no choice; the JSON API is stricter (``check_api_args``), as its OpenAPI document says: an empty
+value or an unknown language is a 400, since a program that sends ``on=`` has a bug worth
+telling.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.service import FACET_FIELDS, InvalidRequest, SearchRequest
+from indexer.service import FACET_FIELDS, LANGS, InvalidRequest, SearchRequest
 
 LIST_PARAMS = (*FACET_FIELDS, "status")
 SCALAR_PARAMS = (
@@ -29,6 +35,21 @@ SCALAR_PARAMS = (
     "amount_max",
     "include_twins",
 )
+
+API_PARAMS = (*SCALAR_PARAMS, *LIST_PARAMS, "by", "top", "cursor")
+_WHOLE = re.compile(r"^[+-]?[0-9]{1,18}$")  # not int()'s " 5" or "1_000"
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # not fromisoformat's 20240630 or 2024-W01
+_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def check_api_args(args: MultiDict[str, str]) -> None:
+    """The API's stricter reading of the parameters ``request_from_args`` also reads."""
+    for name in API_PARAMS:
+        if name != "q" and "" in args.getlist(name):
+            raise InvalidRequest(f"{name} is empty: leave the parameter out, or give it a value")
+    for lang in args.getlist("lang"):
+        if lang not in LANGS:
+            raise InvalidRequest(f"lang must be one of {', '.join(LANGS)}, not {lang[:40]!r}")
 
 
 def request_from_args(
@@ -49,7 +70,7 @@ def request_from_args(
         on=_date(args.get("on")),
         amount_min=_number(args, "amount_min"),
         amount_max=_number(args, "amount_max"),
-        include_twins=args.get("include_twins") in ("1", "true", "yes", "on"),
+        include_twins=_flag(args, "include_twins"),
         sort=args.get("sort") or "relevance",
         page=_int(args, "page", 1),
         size=_int(args, "size", page_size),
@@ -61,13 +82,19 @@ def _int(args: MultiDict[str, str], name: str, default: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if not _WHOLE.match(raw):
+        raise InvalidRequest(f"{name} must be a whole number, not {raw[:40]!r}")
+    value = int(raw)
     if abs(value) > 10**9:
         raise InvalidRequest(f"{name} is out of range")
     return value
+
+
+def _flag(args: MultiDict[str, str], name: str) -> bool:
+    raw = args.get(name, "").lower()
+    if raw not in _YES + _NO:
+        raise InvalidRequest(f"{name} must be true or false, not {raw[:40]!r}")
+    return raw in _YES
 
 
 def _number(args: MultiDict[str, str], name: str) -> float | None:
@@ -87,6 +114,8 @@ def _date(raw: str | None) -> date | None:
     if not raw:
         return None
     try:
+        if not _DAY.match(raw):
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
         raise InvalidRequest(f"on must be a date like 2024-06-30, not {raw[:40]!r}") from None

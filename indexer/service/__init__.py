@@ -35,6 +35,8 @@ from indexer.service.request import (
     SORTS,
     STAT_DIMENSIONS,
     STATUSES,
+    VALUE_PATTERN,
+    YEAR_PATTERN,
     SearchRequest,
     check_dimensions,
 )
@@ -64,6 +66,8 @@ __all__ = [
     "SORTS",
     "STATUSES",
     "STAT_DIMENSIONS",
+    "VALUE_PATTERN",
+    "YEAR_PATTERN",
     "Facet",
     "FacetValue",
     "Hit",

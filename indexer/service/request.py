@@ -31,7 +31,9 @@ SORTS = (
 STATUSES = ("ongoing", "finished", "upcoming")
 LANGS = ("en", "sv")
 STAT_DIMENSIONS = ("year", "funder", "org", "org_type", "award", "subject1", "subject3", "subject5")
-_VALUE = re.compile(r"^[\w.\-:/~]{1,64}$")
+VALUE_PATTERN = r"^[\w.\-:/~]{1,64}$"  # a facet value (a code)
+YEAR_PATTERN = r"^(19|20)[0-9]{2}$"  # a funding year: 1900-2099
+_VALUE, _YEAR = re.compile(VALUE_PATTERN), re.compile(YEAR_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class SearchRequest:
             for v in values:
                 if not _VALUE.match(v):
                     raise InvalidRequest(f"{name} value {v[:80]!r} is not a valid code")
+                if name == "year" and not _YEAR.match(v):
+                    raise InvalidRequest(f"year must be a year from 1900 to 2099, not {v[:40]!r}")
         for bound in (self.amount_min, self.amount_max):
             if bound is not None and not (0 <= bound < 1e15):
                 raise InvalidRequest("amounts must be between 0 and 10^15 SEK")

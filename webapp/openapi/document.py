@@ -22,6 +22,8 @@ from indexer.service import (
     SORTS,
     STAT_DIMENSIONS,
     STATUSES,
+    VALUE_PATTERN,
+    YEAR_PATTERN,
 )
 from webapp.openapi.shapes import (
     COUNT,
@@ -42,7 +44,6 @@ from webapp.stats import MAX_TOP
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
-VALUE_PATTERN = r"^[\w.\-:/~]{1,64}$"  # the facet value check of indexer.service.request
 FACETS = (*FACET_FIELDS, "status")
 
 
@@ -274,12 +275,13 @@ def _parameters(max_query: int, page_size: int) -> dict[str, Any]:
         "sort": enum(SORTS, default="relevance"),
         "lang": enum(LANGS),
         **dict.fromkeys(FACET_FIELDS, arr(value, maxItems=MAX_FILTER_VALUES)),
+        "year": arr({"type": "string", "pattern": YEAR_PATTERN}, maxItems=MAX_FILTER_VALUES),
         "status": arr(enum(STATUSES)),
         "on": {"type": "string", "format": "date"},
         "amount_min": amount,
         "amount_max": amount,
         "include_twins": {"type": "boolean", "default": False},
-        "cursor": STR,
+        "cursor": {"type": "string", "minLength": 1},
         "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP},
         "by": arr(enum(STAT_DIMENSIONS), minItems=1, maxItems=2, uniqueItems=True),
     }
@@ -362,7 +364,7 @@ def _paths() -> dict[str, Any]:
             "Up to ten projects with similar titles and abstracts",
             ["record_source", "record_id", "lang"],
             {"schema": ref("SimilarResponse"), "description": "Most similar first."},
-            "404 503",
+            "400 404 503",
         ),
         "/api/v1/status": _get(
             "status",
@@ -389,9 +391,14 @@ def spec(max_query: int = 1000, page_size: int = 20) -> dict[str, Any]:
             "title": "Research index API",
             "version": "1",
             "summary": "Swedish research projects, their funding, and statistics over them.",
-            "description": "Read-only JSON over GET. Unknown parameters are ignored. Every "
-            "error has one shape (Error): 400 a bad parameter or query, 404 an unknown "
-            "record, 410 a withdrawn one, 503 no index yet (with Retry-After).",
+            "description": "Read-only JSON over GET. Unknown parameters are ignored; a known "
+            "one outside its schema is a 400, and so is a known one with an empty value (leave "
+            "it out instead; the web pages read empty values as absent, the API does not). "
+            "Rules the schema cannot state are 400s as well: amount_min above amount_max, "
+            f"page x size past {MAX_DEPTH}, a q that is not query syntax, and a cursor that "
+            "links did not give. Every error has "
+            "one shape (Error): 400 a bad parameter or query, 404 an unknown record, 410 a "
+            "withdrawn one, 503 no index yet (with Retry-After).",
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "paths": _paths(),
