@@ -21,7 +21,8 @@ machine: the README says where it would go):
 Inside: ``compat`` (every private Whoosh name used, checked against the installed Whoosh),
 ``storage`` (zero-copy segment files), ``writer`` and ``postings`` (segments written directly
 in Whoosh's codec), ``scoring``, ``phrases`` and ``top`` (BM25F, phrases and the best matches
-of broad queries, exactly as Whoosh scores them), ``ranked``, ``query``, ``analyzers``,
+of broad queries, exactly as Whoosh scores them), ``ranked``, ``query`` (with ``andnot``,
+Whoosh's AndNot mended), ``analyzers``,
 ``schema``, ``index`` and ``gc``.
 """
 

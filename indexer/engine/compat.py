@@ -62,6 +62,8 @@ _LIST = "whoosh.matching.ListMatcher"
 _COLUMN = "whoosh.columns.NumericColumn.Reader"
 
 PRIVATE: tuple[Private, ...] = (
+    # andnot: Whoosh's AndNot matcher with the check its skip_to misses
+    Private("whoosh.matching.AndNotMatcher", "_find_next", "method", "andnot"),
     # scoring: postings read a block at a time, lengths read as one column
     *(Private(_LEAF, n, "attribute", "scoring") for n in ("_data", "_byteids", "_values")),
     *(Private(_LEAF, n, "method", "scoring") for n in ("_read_data", "_read_values")),

@@ -27,6 +27,7 @@ from whoosh.fields import KEYWORD, TEXT, Schema
 from indexer.analysis.compounds import Decompounder, split_query_word
 from indexer.analysis.words import normalise_query_text
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
+from indexer.engine.andnot import AndNot
 from indexer.engine.schema import (
     DEFAULT_FIELDS,
     ENGLISH_FIELDS,
@@ -140,7 +141,7 @@ def _rewrite(
         neg = _rewrite(node.b, dc, counter, depth + 1)
         if pos is None:
             return None
-        return Q.AndNot(pos, neg) if neg is not None else pos
+        return AndNot(pos, neg) if neg is not None else pos
     if isinstance(node, Q.AndMaybe):
         must = _rewrite(node.a, dc, counter, depth + 1)
         may = _rewrite(node.b, dc, counter, depth + 1)
