@@ -365,6 +365,36 @@ def test_did_you_mean(kth_service: SearchService) -> None:
     assert kth_service.search(SearchRequest(q="forskning")).did_you_mean is None
 
 
+def test_did_you_mean_takes_the_nearest_word_then_the_most_frequent(
+    kth_service: SearchService, kth_home: Path
+) -> None:
+    """ "energgi" is one edit from "energi" and two from the more frequent "energy": the nearer
+    wins (Whoosh's corrector ranked by frequency alone). Candidates are Whoosh's own: the
+    same set as its ``terms_within`` for a sample of misspellings."""
+    assert kth_service.search(SearchRequest(q="energgi")).did_you_mean == "energi"
+    assert kth_service.search(SearchRequest(q="batterri")).did_you_mean == "batteri"
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from indexer.engine import SCHEMA_VERSION, open_version
+    from indexer.engine.spelling import Vocabulary
+
+    with open_version((kth_home / "index" / "current").resolve(), SCHEMA_VERSION) as index:
+        snapshot = index.snapshot()
+        reader = snapshot._searcher.reader()
+        vocabulary = Vocabulary()
+        for word in ("klimatförändrngar", "sverigge", "kvantdatorr", "ab", "zzxqwv", "ener"):
+            terms = vocabulary.terms(reader, "text_exact", word[0])
+            ours = {
+                t
+                for t, _, _ in process.extract(
+                    word, terms, scorer=OSA.distance, score_cutoff=2, limit=None
+                )
+            }
+            assert ours == set(reader.terms_within("text_exact", word, 2, prefix=1)), word
+        snapshot.close()
+
+
 def test_twins_are_collapsed_unless_asked_for(kth_service: SearchService) -> None:
     title = '"Multidimensionell resurshantering för 6G IoT-nätverk"'
     default = kth_service.search(SearchRequest(q=title))

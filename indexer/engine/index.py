@@ -4,7 +4,8 @@ Owns ``Index`` (one version on disk, opened read-only: its document count, its s
 live document's stored fields in one pass, new reading views) and ``Snapshot`` (what a
 request asks of it: a query's matches, ranked or not, and the best of them within any set of
 documents; a document's number and stored fields; the terms a query stands for, to highlight;
-whether a word is in the index and the nearest one that is; the documents most like one). The
+whether a word is in the index and the nearest one that is, by ``spelling``; the documents
+most like one). The
 service, the builder's checks and the benchmarks go through these; nothing outside the engine
 touches a Whoosh searcher or reader.
 
@@ -29,6 +30,7 @@ from whoosh.query import Term
 
 from indexer.engine.ranked import Ranked, TopRanked
 from indexer.engine.schema import SCHEMA_VERSION, build_schema
+from indexer.engine.spelling import Vocabulary
 from indexer.engine.storage import open_index
 from indexer.engine.top import matches, rank
 
@@ -36,8 +38,9 @@ from indexer.engine.top import matches, rank
 class Snapshot:
     """A reading view of one version for one thread at a time (close it when done)."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, vocabulary: Vocabulary) -> None:
         self._searcher = searcher
+        self._vocabulary = vocabulary
 
     # -- matching and ranking -------------------------------------------------------------
 
@@ -102,12 +105,7 @@ class Snapshot:
     def nearest_term(self, field: str, word: str, distance: int = 2) -> str | None:
         """The indexed term of ``field`` nearest to ``word`` (at most ``distance`` edits, the
         first letter kept), or None."""
-        best = (
-            self._searcher.reader()
-            .corrector(field)
-            .suggest(word, limit=1, maxdist=distance, prefix=1)
-        )
-        return str(best[0]) if best else None
+        return self._vocabulary.nearest(self._searcher.reader(), field, word, distance)
 
     def close(self) -> None:
         self._searcher.close()
@@ -124,6 +122,7 @@ class Index:
 
     def __init__(self, ix: Any) -> None:
         self._ix = ix
+        self._vocabulary = Vocabulary()  # for nearest_term, shared by the version's snapshots
 
     @property
     def schema(self) -> Any:
@@ -131,7 +130,7 @@ class Index:
         return self._ix.schema
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self._ix.searcher())
+        return Snapshot(self._ix.searcher(), self._vocabulary)
 
     def doc_count(self) -> int:
         """Live documents."""
