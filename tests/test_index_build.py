@@ -230,3 +230,28 @@ def test_searching_while_new_versions_are_published(config: Config, tmp_path: Pa
     assert len(seen_versions) >= 3
     assert set(totals) <= set(range(40, 45))
     assert service.search(SearchRequest(q="glaciers")).total == 44
+
+
+def test_a_build_runs_below_the_server_priority(config: Config, tmp_path: Path) -> None:
+    """``index`` and ``update`` lower their CPU priority (default 10, ``--nice``, or
+    $RESEARCH_INDEX_BUILD_NICE) so a server on the same machine keeps answering during a full
+    build (issue 22, case 7: the build's workers took both cores); workers inherit it."""
+    import subprocess
+    import sys
+
+    _load(config, tmp_path, [_row(i) for i in range(30)])
+    base = os.nice(0)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> str:
+        cmd = [sys.executable, "-m", "webapp.cli", "--home", str(config.home), *args]
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    assert f"nice {min(19, base + 10)} " in run("index", "--full", "--procs", "2")
+    assert f"nice {min(19, base + 3)} " in run("index", "--full", "--nice", "3")
+    told = run("index", "--full", env={"RESEARCH_INDEX_BUILD_NICE": "5"})
+    assert f"nice {min(19, base + 5)} " in told
+    assert "CPU priority" not in run("index", "--full", "--nice", "0")

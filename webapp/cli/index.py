@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from datetime import date
@@ -35,15 +36,44 @@ from indexer.service import (
 )
 from webapp.cli.exits import EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_PARTIAL, fail
 
+log = logging.getLogger("research_index.index")
+
 DEFAULT_PROCS = min(2, os.cpu_count() or 1)
+DEFAULT_NICE = 10  # a build's CPU priority below a server's on the same machine (0-19)
+
+
+def _niceness(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 19:
+        raise argparse.ArgumentTypeError(f"--nice takes 0 to 19, not {value}")
+    return value
+
+
+def _build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--procs", type=int, default=DEFAULT_PROCS, help="indexing processes (default: up to 2)"
+    )
+    p.add_argument(
+        "--nice",
+        type=_niceness,
+        default=_niceness(os.environ.get("RESEARCH_INDEX_BUILD_NICE", str(DEFAULT_NICE))),
+        help="lower the build's CPU priority by this much, 0-19 (default 10, or "
+        "$RESEARCH_INDEX_BUILD_NICE), so a server on the same machine keeps answering "
+        "quickly; --procs 1 also leaves it a core",
+    )
+
+
+def _yield_cpu(nice: int) -> None:
+    """Run this process (and the workers it forks) ``nice`` steps below the server."""
+    if nice:
+        now = os.nice(nice)
+        log.info("building at CPU priority nice %d (a server here keeps the upper hand)", now)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("index", help="build and publish a new index version from the store")
     p.add_argument("--full", action="store_true", help="rebuild everything, not only changes")
-    p.add_argument(
-        "--procs", type=int, default=DEFAULT_PROCS, help="indexing processes (default: up to 2)"
-    )
+    _build_options(p)
     p.add_argument(
         "--allow-shrink",
         action="store_true",
@@ -62,9 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="accept harvests and an index far smaller than the last ones",
     )
     p.add_argument("--full-index", action="store_true", help="rebuild the index from scratch")
-    p.add_argument(
-        "--procs", type=int, default=DEFAULT_PROCS, help="indexing processes (default: up to 2)"
-    )
+    _build_options(p)
     p.add_argument("--json", action="store_true", help="print the update report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_update)
@@ -154,6 +182,7 @@ def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
 
 
 def cmd_index(args: argparse.Namespace, config: Config) -> int:
+    _yield_cpu(args.nice)
     try:
         report = build_index(
             config,
@@ -254,6 +283,7 @@ def cmd_stats(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_update(args: argparse.Namespace, config: Config) -> int:
     """0: all sources ok and the index current; 9: some sources failed; 10: nothing published."""
+    _yield_cpu(args.nice)
     try:
         report = run_update(
             config,
