@@ -167,6 +167,31 @@ def test_search_csv_truncation_row_states_the_cap(kth_home: Path, kth_service: A
     assert not rows_of(small)[-1][0].startswith("Truncated")
 
 
+def test_exports_take_turns_and_leave_threads_to_searches(kth_home: Path) -> None:
+    """At most EXPORTS_AT_ONCE search CSVs are prepared at once (issue 22, case 7: a broad
+    export holds a server thread for its whole stream); one more waits EXPORT_WAIT seconds,
+    then is a 503 with Retry-After; a place comes back when a stream ends or its client goes.
+    Searches never wait for a place."""
+    app = create_app(
+        {"INDEX_DIR": str(kth_home / "index"), "TESTING": True, "EXPORTS_AT_ONCE": 1}
+        | {"EXPORT_WAIT": 0.2}
+    )
+    client = app.test_client()
+    held = client.get("/search.csv", buffered=False)  # the stream is open, not yet read
+    assert held.status_code == 200
+    busy = client.get("/search.csv?q=klimat")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "10"
+    assert "try again in a few seconds" in busy.get_json()["message"]
+    assert client.get("/search?q=klimat").status_code == 200
+    assert client.get("/api/v1/search?q=klimat").status_code == 200
+    first = next(iter(held.response))  # a client that read a little, then went away
+    assert first.startswith(b"\xef\xbb\xbf")
+    held.close()
+    again = client.get("/search.csv?q=klimat")
+    assert again.status_code == 200 and len(rows_of(again.get_data())) > 10
+    assert client.get("/search.csv?q=klimat").status_code == 200  # read to the end: freed
+
+
 @pytest.mark.parametrize(
     "url",
     ["/search.csv?delimiter=pipe", "/search.csv?sort=sideways", "/search.csv?q=" + "x" * 1001],

@@ -26,6 +26,12 @@ WEB_SETTINGS: tuple[WebSetting, ...] = (
         "CSV_MAX_ROWS", 50_000, "Rows in one CSV export; a note row says when more matched."
     ),
     WebSetting("FEED_SIZE", 50, "Entries in an Atom feed."),
+    WebSetting(
+        "EXPORTS_AT_ONCE",
+        2,
+        "Search CSV exports prepared at the same time; one more waits, then gets a 503.",
+    ),
+    WebSetting("EXPORT_WAIT", 10.0, "Seconds an export waits for its turn before that 503."),
     WebSetting("MAX_QUERY_CHARS", 1000, "Longest search text accepted."),
     WebSetting("MAX_CONTENT_LENGTH", 64 * 1024, "Largest request body (the app only reads GETs)."),
     WebSetting(

@@ -77,6 +77,9 @@ def register(app: Flask) -> None:
         response = error_response(status, name, exc.description or exc.name or "error")
         if getattr(exc, "valid_methods", None):  # a 405 says what is allowed (RFC 9110)
             response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        retry = getattr(exc, "retry_after", None)
+        if status == 503 and isinstance(retry, int):  # a busy moment, not a missing index
+            response.headers["Retry-After"] = str(retry)
         return response
 
     @app.errorhandler(Exception)

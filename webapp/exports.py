@@ -2,7 +2,11 @@
 
 ``GET /search.csv`` streams every match (up to ``CSV_MAX_ROWS``; a last row says so when more
 matched) through ``indexer.service.export``: UTF-8 with a byte-order mark, comma or, with
-``?delimiter=semicolon``, semicolon, formulas neutralised. ``GET /search.atom`` is an Atom 1.0
+``?delimiter=semicolon``, semicolon, formulas neutralised. At most ``EXPORTS_AT_ONCE`` of them
+are prepared at a time (``export_turn``): a broad export holds a server thread for its whole
+stream, so without a bound a handful of downloads would take every thread from the searches;
+one more waits ``EXPORT_WAIT`` seconds for its turn, then answers 503 with Retry-After.
+``GET /search.atom`` is an Atom 1.0
 feed of the ``FEED_SIZE`` newest matches (by start date), so a search can be followed in a feed
 reader. The XML is written as text with our own escaping: only ``harvesters/`` imports XML
 libraries. Also the CSV helpers the statistics and organisation pages share.
@@ -12,14 +16,16 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import ServiceUnavailable
 
 from indexer.service import MAX_SIZE, Hit, InvalidRequest, SearchRequest, hit_rows, iter_csv
 from webapp.charts import format_number
@@ -32,6 +38,7 @@ bp = Blueprint("exports", __name__)
 DELIMITERS = {"comma": ",", ",": ",", "semicolon": ";", ";": ";"}
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SUMMARY_CHARS = 600
+EXPORT_RETRY_SECONDS = 10
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -78,17 +85,76 @@ def export_request(lang: str, drop: tuple[str, ...] = ("page", "size")) -> Searc
     return request_from_args(args, lang, cfg["PAGE_SIZE"], cfg["MAX_QUERY_CHARS"])
 
 
+def export_slots(app: Flask) -> threading.BoundedSemaphore:
+    """The app's places for exports being prepared (``EXPORTS_AT_ONCE``)."""
+    slots = app.extensions.get("export_slots")
+    if slots is None:
+        slots = app.extensions.setdefault(
+            "export_slots", threading.BoundedSemaphore(max(1, int(app.config["EXPORTS_AT_ONCE"])))
+        )
+    return slots  # type: ignore[no-any-return]
+
+
+class Turn:
+    """One export's place; given back once, when its stream ends or its client goes."""
+
+    def __init__(self, slots: threading.BoundedSemaphore) -> None:
+        self._slots = slots
+        self._lock = threading.Lock()
+        self._held = True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._slots.release()
+
+    def around(self, chunks: Iterable[Any]) -> Iterator[Any]:
+        """``chunks``, giving the place back after the last (or when closed early)."""
+        try:
+            yield from chunks
+        finally:
+            self.release()
+
+
+def export_turn() -> Turn:
+    """Take a place among the exports being prepared, waiting ``EXPORT_WAIT`` seconds at
+    most; no place is a 503 that says when to try again."""
+    slots = export_slots(current_app)
+    if not slots.acquire(timeout=float(current_app.config["EXPORT_WAIT"])):
+        raise ExportsBusy(
+            "Other downloads are being prepared right now; try again in a few seconds.",
+            retry_after=EXPORT_RETRY_SECONDS,
+        )
+    return Turn(slots)
+
+
+class ExportsBusy(ServiceUnavailable):
+    """Every place for exports is taken (a 503 with a short Retry-After)."""
+
+
 # -- routes ---------------------------------------------------------------------------------
 
 
 @bp.get("/search.csv")
 def search_csv() -> Response:
-    """Every matching project in the order of the search, streamed."""
+    """Every matching project in the order of the search, streamed, in its turn."""
     req = export_request(current_lang())
     service = search_service(current_app)
     total = service.count(req)  # parses the query now, so a bad one is a 400, not a cut stream
     cap = int(current_app.config["CSV_MAX_ROWS"])
-    return hits_csv(service.iter_hits(req, cap=cap), total, cap, "research-index-search.csv")
+    delimiter_from(request.args)  # a bad delimiter is a 400 before waiting for a turn
+    turn = export_turn()
+    try:
+        response = hits_csv(
+            service.iter_hits(req, cap=cap), total, cap, "research-index-search.csv"
+        )
+        response.response = turn.around(response.response)
+    except BaseException:
+        turn.release()
+        raise
+    response.call_on_close(turn.release)  # a stream never started is closed too
+    return response
 
 
 @bp.get("/search.atom")

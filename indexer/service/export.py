@@ -69,6 +69,7 @@ HIT_COLUMNS = (
 def hit_rows(hits: Iterable[Hit], truncated_note: str | None = None) -> Iterator[list[Any]]:
     yield list(HIT_COLUMNS)
     for h in hits:
+        r = h.source_record  # its attributes, not ``h.record`` (the whole record as a dict)
         yield [
             h.id,
             h.source,
@@ -83,10 +84,10 @@ def hit_rows(hits: Iterable[Hit], truncated_note: str | None = None) -> Iterator
             "; ".join(f.name or "" for f in h.funders),
             "; ".join(f.id or "" for f in h.funders),
             h.twin_of,
-            h.record.get("source_url") or h.record.get("url"),
+            getattr(r, "source_url", None) or getattr(r, "url", None),
             h.kind,
-            h.record.get("country"),
-            (h.record.get("access_for") or "unknown") if h.kind == "facility" else None,
+            getattr(r, "country", None),
+            (getattr(r, "access_for", None) or "unknown") if h.kind == "facility" else None,
         ]
     if truncated_note:
         yield [truncated_note]

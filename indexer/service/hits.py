@@ -91,7 +91,7 @@ class HitMaker:
             total_sek=None,
             snippet=snippet,
             score=score,
-            record=f.to_dict(),
+            source_record=f,
         )
 
     def _project(self, docnum: int, p: Project, snippet: str, score: float | None) -> Hit:
@@ -113,7 +113,7 @@ class HitMaker:
             score=score,
             twin_of=p.twin_of,
             twins=p.twins,
-            record=p.to_dict(),
+            source_record=p,
         )
 
     def _highlight(self, text_of: Text, terms: dict[str, set[str]], snippets: Snippets) -> str:
