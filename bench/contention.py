@@ -12,14 +12,16 @@ it at the server's priority, as before the option existed). Prints and writes on
 latency of the searches (p50 to max: the bar is no search over 2 s), each export's seconds and
 status (503 when it found no turn), each build's seconds.
 
-``--nice`` is not passed when 0, so an older checkout can be measured the same way: run this
-file with ``PYTHONPATH`` set to that checkout (the server and the builds are its code).
+``--nice`` is not passed when 0 (``RESEARCH_INDEX_BUILD_NICE`` says it instead), so an older
+checkout can be measured the same way: run this file from that checkout's folder with
+``PYTHONPATH`` set to it (the server and the builds are then its code).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -75,6 +77,9 @@ def exporter(base: str, stop: threading.Event, log: list[dict[str, Any]]) -> Non
 
 
 def builder(home: Path, nice: int, stop: threading.Event, log: list[dict[str, Any]]) -> None:
+    # the variable as well as the option: "--nice 0" is not passed (an older checkout has no
+    # such option), and without either this code's builds run at its default of 10
+    env = {**os.environ, "RESEARCH_INDEX_BUILD_NICE": str(nice)}
     extra = ["--nice", str(nice)] if nice else []
     while not stop.is_set():
         t0 = time.perf_counter()
@@ -82,6 +87,7 @@ def builder(home: Path, nice: int, stop: threading.Event, log: list[dict[str, An
             cli(home, "index", "--full", "--quiet", *extra),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,
         ).returncode
         log.append({"seconds": round(time.perf_counter() - t0, 1), "exit": code})
 

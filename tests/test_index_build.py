@@ -255,3 +255,20 @@ def test_a_build_runs_below_the_server_priority(config: Config, tmp_path: Path) 
     told = run("index", "--full", env={"RESEARCH_INDEX_BUILD_NICE": "5"})
     assert f"nice {min(19, base + 5)} " in told
     assert "CPU priority" not in run("index", "--full", "--nice", "0")
+    bad = subprocess.run(
+        [sys.executable, "-m", "webapp.cli", "--home", str(config.home), "index"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RESEARCH_INDEX_BUILD_NICE": "25"},
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--nice takes 0 to 19, not 25" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    other = subprocess.run(
+        [sys.executable, "-m", "webapp.cli", "--home", str(config.home), "sources"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RESEARCH_INDEX_BUILD_NICE": "abc"},
+        timeout=60,
+    )
+    assert other.returncode == 0, other.stderr  # a bad value troubles only the builds

@@ -126,7 +126,7 @@ CASES = [
     (
         SEARCH,
         "/api/v1/search?q=klimat&funder=202100-5232&status=ongoing&status=finished&lang=sv"
-        "&sort=amount_desc&amount_min=1&amount_max=1e9&include_twins=1",
+        "&sort=amount_desc&amount_min=1&amount_max=1e9&include_twins=true",
         200,
     ),
     (SEARCH, "/api/v1/search?subject1=2&year=2020&on=2020-06-30&page=2&size=3", 200),
@@ -141,10 +141,16 @@ CASES = [
     (SEARCH, "/api/v1/search?year=-1", 400),
     (SEARCH, "/api/v1/search?on=", 400),
     (SEARCH, "/api/v1/search?include_twins=maybe", 400),
+    (SEARCH, "/api/v1/search?include_twins=1", 400),  # a page's checkbox value, not JSON's
+    (SEARCH, "/api/v1/search?page=2%0A", 400),  # "$" in a Python pattern allows a final \n
+    (SEARCH, "/api/v1/search?year=2020%0A", 400),
+    (SEARCH, "/api/v1/search?amount_min=1_000", 400),  # float() reads it
+    (SEARCH, "/api/v1/search?amount_min=%205%20", 400),
     (SEARCH, "/api/v1/search?amount_min=5&amount_max=1", 400),
     (SEARCH, "/api/v1/search?access=unknown&size=50", 200),  # facilities: status ""
     (STATS, "/api/v1/stats?by=org&on=", 400),
     (STATS, "/api/v1/stats?by=year&lang=de", 400),
+    (STATS, "/api/v1/stats?by=year&top=%205", 400),
     (STATS, "/api/v1/stats?by=year", 200),
     (STATS, "/api/v1/stats?by=funder&by=subject1&q=klimat&lang=sv&top=5", 200),
     (STATS, "/api/v1/stats", 400),

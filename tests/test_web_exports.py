@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -184,9 +186,23 @@ def test_exports_take_turns_and_leave_threads_to_searches(kth_home: Path) -> Non
     assert "try again in a few seconds" in busy.get_json()["message"]
     assert client.get("/search?q=klimat").status_code == 200
     assert client.get("/api/v1/search?q=klimat").status_code == 200
+    assert client.get("/org/202100-3054.csv").status_code == 503  # an organisation's too
+    # one export may wait in line for the place; any beyond it is a 503 at once
+    app.config["EXPORT_WAIT"] = 3.0
+    waited: list[int] = []
+    in_line = threading.Thread(
+        target=lambda: waited.append(app.test_client().get("/search.csv?q=energi").status_code)
+    )
+    in_line.start()
+    time.sleep(0.3)
+    t0 = time.perf_counter()
+    assert client.get("/search.csv?q=klimat").status_code == 503
+    assert time.perf_counter() - t0 < 1.0
     first = next(iter(held.response))  # a client that read a little, then went away
     assert first.startswith(b"\xef\xbb\xbf")
     held.close()
+    in_line.join()
+    assert waited == [200]  # the one in line got the place when the first stream closed
     again = client.get("/search.csv?q=klimat")
     assert again.status_code == 200 and len(rows_of(again.get_data())) > 10
     assert client.get("/search.csv?q=klimat").status_code == 200  # read to the end: freed

@@ -29,9 +29,9 @@ WEB_SETTINGS: tuple[WebSetting, ...] = (
     WebSetting(
         "EXPORTS_AT_ONCE",
         2,
-        "Search CSV exports prepared at the same time; one more waits, then gets a 503.",
+        "CSV exports prepared at the same time; one more may wait, the rest get a 503.",
     ),
-    WebSetting("EXPORT_WAIT", 10.0, "Seconds an export waits for its turn before that 503."),
+    WebSetting("EXPORT_WAIT", 10.0, "Seconds the export in line waits before it gets a 503."),
     WebSetting("MAX_QUERY_CHARS", 1000, "Longest search text accepted."),
     WebSetting("MAX_CONTENT_LENGTH", 64 * 1024, "Largest request body (the app only reads GETs)."),
     WebSetting(

@@ -3,9 +3,10 @@
 ``GET /search.csv`` streams every match (up to ``CSV_MAX_ROWS``; a last row says so when more
 matched) through ``indexer.service.export``: UTF-8 with a byte-order mark, comma or, with
 ``?delimiter=semicolon``, semicolon, formulas neutralised. At most ``EXPORTS_AT_ONCE`` of them
-are prepared at a time (``export_turn``): a broad export holds a server thread for its whole
-stream, so without a bound a handful of downloads would take every thread from the searches;
-one more waits ``EXPORT_WAIT`` seconds for its turn, then answers 503 with Retry-After.
+are prepared at a time (``in_turn``; an organisation's CSV too): a broad export holds a
+server thread for its whole stream, so without a bound a handful of downloads would take every
+thread from the searches; one more waits ``EXPORT_WAIT`` seconds for its turn, then answers
+503 with Retry-After, and any beyond that answer 503 at once.
 ``GET /search.atom`` is an Atom 1.0
 feed of the ``FEED_SIZE`` newest matches (by start date), so a search can be followed in a feed
 reader. The XML is written as text with our own escaping: only ``harvesters/`` imports XML
@@ -17,7 +18,8 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +41,7 @@ DELIMITERS = {"comma": ",", ",": ",", "semicolon": ";", ";": ";"}
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SUMMARY_CHARS = 600
 EXPORT_RETRY_SECONDS = 10
+_MAKING = threading.Lock()
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -85,14 +88,39 @@ def export_request(lang: str, drop: tuple[str, ...] = ("page", "size")) -> Searc
     return request_from_args(args, lang, cfg["PAGE_SIZE"], cfg["MAX_QUERY_CHARS"])
 
 
-def export_slots(app: Flask) -> threading.BoundedSemaphore:
-    """The app's places for exports being prepared (``EXPORTS_AT_ONCE``)."""
-    slots = app.extensions.get("export_slots")
-    if slots is None:
-        slots = app.extensions.setdefault(
-            "export_slots", threading.BoundedSemaphore(max(1, int(app.config["EXPORTS_AT_ONCE"])))
-        )
-    return slots  # type: ignore[no-any-return]
+class ExportPlaces:
+    """``EXPORTS_AT_ONCE`` places for exports being prepared, and one place in line: an
+    export that finds them all taken and someone already waiting is a 503 at once, so
+    exports never hold more than ``EXPORTS_AT_ONCE`` + 1 of the server's threads."""
+
+    def __init__(self, places: int) -> None:
+        self.places = threading.BoundedSemaphore(max(1, places))
+        self._lock = threading.Lock()
+        self._waiting = 0
+
+    def take(self, wait: float) -> bool:
+        if self.places.acquire(blocking=False):
+            return True
+        with self._lock:
+            if self._waiting:
+                return False
+            self._waiting += 1
+        try:
+            return self.places.acquire(timeout=wait)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+
+def export_places(app: Flask) -> ExportPlaces:
+    """The app's places for exports (made on first use)."""
+    with _MAKING:
+        places = app.extensions.get("export_places")
+        if places is None:
+            places = app.extensions["export_places"] = ExportPlaces(
+                int(app.config["EXPORTS_AT_ONCE"])
+            )
+    return places  # type: ignore[no-any-return]
 
 
 class Turn:
@@ -118,15 +146,31 @@ class Turn:
 
 
 def export_turn() -> Turn:
-    """Take a place among the exports being prepared, waiting ``EXPORT_WAIT`` seconds at
-    most; no place is a 503 that says when to try again."""
-    slots = export_slots(current_app)
-    if not slots.acquire(timeout=float(current_app.config["EXPORT_WAIT"])):
+    """Take a place among the exports being prepared (waiting ``EXPORT_WAIT`` seconds at
+    most when it is first in line); none is a 503 that says when to try again."""
+    places = export_places(current_app)
+    if not places.take(float(current_app.config["EXPORT_WAIT"])):
         raise ExportsBusy(
             "Other downloads are being prepared right now; try again in a few seconds.",
             retry_after=EXPORT_RETRY_SECONDS,
         )
-    return Turn(slots)
+    return Turn(places.places)
+
+
+def in_turn(make: Callable[[], Response]) -> Response:
+    """The streamed response ``make`` builds, prepared in its turn; the place is given back
+    when the stream ends, when it is closed (the client went, or it never started), and at
+    the latest when the response is collected."""
+    turn = export_turn()
+    try:
+        response = make()
+        response.response = turn.around(response.response)
+    except BaseException:
+        turn.release()
+        raise
+    response.call_on_close(turn.release)
+    weakref.finalize(response, turn.release)
+    return response
 
 
 class ExportsBusy(ServiceUnavailable):
@@ -144,17 +188,9 @@ def search_csv() -> Response:
     total = service.count(req)  # parses the query now, so a bad one is a 400, not a cut stream
     cap = int(current_app.config["CSV_MAX_ROWS"])
     delimiter_from(request.args)  # a bad delimiter is a 400 before waiting for a turn
-    turn = export_turn()
-    try:
-        response = hits_csv(
-            service.iter_hits(req, cap=cap), total, cap, "research-index-search.csv"
-        )
-        response.response = turn.around(response.response)
-    except BaseException:
-        turn.release()
-        raise
-    response.call_on_close(turn.release)  # a stream never started is closed too
-    return response
+    return in_turn(
+        lambda: hits_csv(service.iter_hits(req, cap=cap), total, cap, "research-index-search.csv")
+    )
 
 
 @bp.get("/search.atom")

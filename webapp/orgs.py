@@ -35,7 +35,7 @@ from indexer.service import (
     org_key,
 )
 from webapp.charts import chart_variants, format_number
-from webapp.exports import hits_csv
+from webapp.exports import delimiter_from, hits_csv, in_turn
 from webapp.i18n import current_lang, t
 from webapp.service import search_service
 from webapp.stats import value_url
@@ -119,7 +119,9 @@ def csv(key: str) -> Response:
     hits = chain.from_iterable(
         service.iter_hits(replace(req, status=(s,)), cap=cap) for s in STATUS_ORDER if counts[s]
     )
-    return hits_csv(hits, total, cap, f"research-index-org-{_filename(key)}.csv")
+    delimiter_from(request.args)  # a bad delimiter is a 400 before waiting for a turn
+    name = f"research-index-org-{_filename(key)}.csv"
+    return in_turn(lambda: hits_csv(hits, total, cap, name))
 
 
 def _owner(facilities: SearchResult, key: str) -> str:

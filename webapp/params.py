@@ -37,8 +37,9 @@ SCALAR_PARAMS = (
 )
 
 API_PARAMS = (*SCALAR_PARAMS, *LIST_PARAMS, "by", "top", "cursor")
-_WHOLE = re.compile(r"^[+-]?[0-9]{1,18}$")  # not int()'s " 5" or "1_000"
-_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # not fromisoformat's 20240630 or 2024-W01
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")  # not int()'s " 5" or "1_000"
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not fromisoformat's 20240630 or 2024-W01
 _YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
@@ -50,6 +51,9 @@ def check_api_args(args: MultiDict[str, str]) -> None:
     for lang in args.getlist("lang"):
         if lang not in LANGS:
             raise InvalidRequest(f"lang must be one of {', '.join(LANGS)}, not {lang[:40]!r}")
+    for flag in args.getlist("include_twins"):
+        if flag not in ("true", "false"):  # a JSON boolean; pages also take 1, yes and on
+            raise InvalidRequest(f"include_twins must be true or false, not {flag[:40]!r}")
 
 
 def request_from_args(
@@ -82,7 +86,12 @@ def _int(args: MultiDict[str, str], name: str, default: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
         return default
-    if not _WHOLE.match(raw):
+    return whole_number(name, raw)
+
+
+def whole_number(name: str, raw: str) -> int:
+    """``raw`` as a whole number (digits, a sign), or the 400 that says so."""
+    if not _WHOLE.fullmatch(raw):
         raise InvalidRequest(f"{name} must be a whole number, not {raw[:40]!r}")
     value = int(raw)
     if abs(value) > 10**9:
@@ -101,10 +110,9 @@ def _number(args: MultiDict[str, str], name: str) -> float | None:
     raw = args.get(name)
     if raw in (None, ""):
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be a number, not {raw[:40]!r}") from None
+    if not _NUMBER.fullmatch(raw):  # not float()'s " 5 ", "1_000", "nan" or other digits
+        raise InvalidRequest(f"{name} must be a number, not {raw[:40]!r}")
+    value = float(raw)
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidRequest(f"{name} must be a finite number")
     return value
@@ -114,7 +122,7 @@ def _date(raw: str | None) -> date | None:
     if not raw:
         return None
     try:
-        if not _DAY.match(raw):
+        if not _DAY.fullmatch(raw):
             raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:

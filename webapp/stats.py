@@ -31,7 +31,7 @@ from webapp.charts import chart_variants, format_number
 from webapp.exports import csv_response
 from webapp.i18n import current_lang, t
 from webapp.pages import search_request
-from webapp.params import state, with_params
+from webapp.params import state, whole_number, with_params
 from webapp.service import search_service
 
 bp = Blueprint("stats", __name__)
@@ -127,10 +127,7 @@ def _top() -> int | None:
     raw = request.args.get("top")
     if raw in (None, ""):
         return None
-    try:
-        top = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"top must be a whole number, not {raw[:20]!r}") from None
+    top = whole_number("top", raw)
     if not 1 <= top <= MAX_TOP:
         raise InvalidRequest(f"top must be between 1 and {MAX_TOP}")
     return top

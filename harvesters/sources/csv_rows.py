@@ -43,8 +43,8 @@ def decode_text(body: bytes | str) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     text = body.decode("utf-8", "surrogateescape")
-    damaged = len(_SURROGATE.findall(text))
-    multibyte = len(_NON_ASCII.findall(text)) - damaged
+    damaged = sum(1 for _ in _SURROGATE.finditer(text))
+    multibyte = sum(1 for _ in _NON_ASCII.finditer(text)) - damaged
     if damaged > multibyte:
         return _cp1252(body), (
             f"not UTF-8 ({damaged} bytes are not, {multibyte} characters are); "

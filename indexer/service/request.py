@@ -32,7 +32,7 @@ STATUSES = ("ongoing", "finished", "upcoming")
 LANGS = ("en", "sv")
 STAT_DIMENSIONS = ("year", "funder", "org", "org_type", "award", "subject1", "subject3", "subject5")
 VALUE_PATTERN = r"^[\w.\-:/~]{1,64}$"  # a facet value (a code)
-YEAR_PATTERN = r"^(19|20)[0-9]{2}$"  # a funding year: 1900-2099
+YEAR_PATTERN = r"^[0-9]{4}$"  # a funding year
 _VALUE, _YEAR = re.compile(VALUE_PATTERN), re.compile(YEAR_PATTERN)
 
 
@@ -79,10 +79,10 @@ class SearchRequest:
             if len(values) > MAX_FILTER_VALUES:
                 raise InvalidRequest(f"at most {MAX_FILTER_VALUES} values per filter")
             for v in values:
-                if not _VALUE.match(v):
+                if not _VALUE.fullmatch(v):  # not match: "$" would let a final newline in
                     raise InvalidRequest(f"{name} value {v[:80]!r} is not a valid code")
-                if name == "year" and not _YEAR.match(v):
-                    raise InvalidRequest(f"year must be a year from 1900 to 2099, not {v[:40]!r}")
+                if name == "year" and not _YEAR.fullmatch(v):
+                    raise InvalidRequest(f"year must be a year of four digits, not {v[:40]!r}")
         for bound in (self.amount_min, self.amount_max):
             if bound is not None and not (0 <= bound < 1e15):
                 raise InvalidRequest("amounts must be between 0 and 10^15 SEK")

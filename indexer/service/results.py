@@ -7,7 +7,6 @@ in the language of the request, so a renderer never needs the index to show a na
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 
@@ -67,11 +66,16 @@ class Hit:
     twins: tuple[str, ...] = ()
     source_record: Any = field(default=None, repr=False, compare=False)  # a Project or Facility
 
-    @cached_property
+    @property
     def record(self) -> dict[str, Any]:
         """The whole record as plain data, made when first asked for (a CSV export of 50,000
-        hits asks for a facility's few fields, never a project's: half its time went here)."""
-        return self.source_record.to_dict() if self.source_record is not None else {}
+        hits asks for a facility's few fields, never a project's: half its time went here).
+        Kept on the hit by hand: Python 3.11's cached_property locks across every instance."""
+        made: dict[str, Any] | None = self.__dict__.get("_record")
+        if made is None:
+            made = self.source_record.to_dict() if self.source_record is not None else {}
+            self.__dict__["_record"] = made
+        return made
 
     def to_dict(self, with_record: bool = False) -> dict[str, Any]:
         data = asdict(replace(self, source_record=None))

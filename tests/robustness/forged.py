@@ -164,7 +164,7 @@ def forged_urls() -> list[str]:
         "/search.csv?include_twins=1",
         f"/org/{ORG}.csv",
         "/stats.csv?by=funder&by=award",
-        "/api/v1/search?include_twins=1",
+        "/api/v1/search?include_twins=true",
         f"/api/v1/projects/{SOURCE}/{p1}",
         f"/api/v1/projects/{SOURCE}/{f1}",
         f"/api/v1/projects/{SOURCE}/{p1}/similar",

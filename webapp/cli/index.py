@@ -56,7 +56,7 @@ def _build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--nice",
         type=_niceness,
-        default=_niceness(os.environ.get("RESEARCH_INDEX_BUILD_NICE", str(DEFAULT_NICE))),
+        default=os.environ.get("RESEARCH_INDEX_BUILD_NICE", str(DEFAULT_NICE)),  # parsed by type
         help="lower the build's CPU priority by this much, 0-19 (default 10, or "
         "$RESEARCH_INDEX_BUILD_NICE), so a server on the same machine keeps answering "
         "quickly; --procs 1 also leaves it a core",
