@@ -287,7 +287,7 @@ _CACHE_PATTERNS = (
 #: Names the scan finds that are handles on listed caches, not caches of their own.
 HANDLES = {
     ("indexer.service.hits", "cache"),  # HitMaker's handle on VersionCaches.records
-    ("indexer.service.search", "caches"),  # a version's VersionCaches
+    ("indexer.service.served", "caches"),  # a version's VersionCaches
 }
 
 

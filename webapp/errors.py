@@ -36,7 +36,7 @@ _MAP: tuple[tuple[type[Exception], int, str], ...] = (
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.endswith((".json", ".csv"))
+    return request.path.startswith("/api/") or request.path.endswith((".json", ".csv", ".graphml"))
 
 
 def error_response(status: int, code: str, message: str) -> Response:

@@ -2,7 +2,8 @@
 
 Pure functions. ``to_document`` returns the field dict Whoosh indexes; ``facts`` is the compact
 per-document summary (money by year and funder, subjects, dates) that facet counts and
-statistics read from an in-memory table instead of from Whoosh; ``Labels`` collects the
+statistics read from an in-memory table instead of from Whoosh (and the ecosystem graph: its
+people, with ``person_key``); ``Labels`` collects the
 bilingual labels of every facet value so the service can show names for codes.
 """
 
@@ -14,7 +15,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from harvesters.core.records import KIND_FACILITY, KIND_PROJECT, OrgRef, Project, Text
+from harvesters.core.records import KIND_FACILITY, KIND_PROJECT, OrgRef, Person, Project, Text
 from indexer.analysis.compounds import Decompounder, expand_compounds
 from indexer.documents.sources import source_label
 
@@ -57,6 +58,19 @@ def org_key(org: OrgRef) -> str | None:
     if not name:
         return None
     return "name-" + hashlib.sha1(name.casefold().encode()).hexdigest()[:10]
+
+
+LEAD_ROLES = frozenset({"Principal Investigator", "Coordinator", "Projektledare", "Koordinator"})
+
+
+def person_key(source: str, person: Person) -> str | None:
+    """A person's key across records: ``orcid:<ORCID>``, else ``<source>-<person id>`` (a
+    source's own id, stable within it), else None (a name alone is not a person)."""
+    if person.orcid:
+        return f"orcid:{person.orcid}"
+    if person.person_id:
+        return f"{source}-{person.person_id}".replace("/", "~").replace(" ", "")
+    return None
 
 
 def type_key(t: Text) -> str | None:
@@ -121,7 +135,23 @@ def facts(p: Project) -> dict[str, Any]:
         "kind": KIND_PROJECT,
         "facilities": sorted({uid_of(p.source, r.id) for r in p.facilities if r.id}),
         "source": [p.source],
+        "people": _people(p),
     }
+
+
+def _people(p: Project) -> list[list[Any]]:
+    """[key, name, leads] for each person of a project with a key (see ``person_key``)."""
+    out: dict[str, list[Any]] = {}
+    for person in p.people:
+        key = person_key(p.source, person)
+        if key is None:
+            continue
+        leads = bool({person.role.en, person.role.sv} & LEAD_ROLES)
+        if key in out:
+            out[key][2] = out[key][2] or leads
+        else:
+            out[key] = [key, person.name, leads]
+    return list(out.values())
 
 
 def to_document(

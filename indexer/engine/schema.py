@@ -1,7 +1,8 @@
 """The Whoosh schema: one document per record, with bilingual text, facet and sort fields.
 
-``SCHEMA_VERSION`` names the schema *and* the analysis; a change to either must bump it, and
-an incremental update of an index built with another version turns into a full rebuild.
+``SCHEMA_VERSION`` names the schema, the analysis and the stored facts; a change to any of
+them must bump it, and an incremental update of an index built with another version turns
+into a full rebuild.
 Facet fields are space-separated KEYWORD fields (several values per project); their values are
 codes (org numbers, SSIF codes, years), never labels, so a label fix never splits a facet.
 Dates and amounts live in the stored ``facts``, which the per-version document table reads
@@ -14,7 +15,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"  # 4: the stored facts name people and facility owners (the ecosystem)
 
 # Facet name -> index field. The order is the order facets are shown in.
 FACET_FIELDS: dict[str, str] = {

@@ -124,6 +124,7 @@ def facility_document(
         "money": [],
         "subjects": paths,
         "org": org_key(owners[0]) if owners else None,
+        "owners": [k for k in dict.fromkeys(org_key(o) for o in owners) if k],
         "org_type": type_key(owners[0].type) if owners else None,
         "award": [],
         "funders": [],

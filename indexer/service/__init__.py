@@ -1,10 +1,11 @@
 """The search service: the one door of the indexer for the web app and the command line.
 
 Everything a caller needs is named here, and only here: ``SearchService`` (search, statistics,
-look-ups, similar records, organisation and facility pages over the published index), the
-request it takes (``SearchRequest`` and its bounds), the plain result objects it returns
-(``Hit``, ``SearchResult``, ``StatsTable``...: what HTML, JSON and CSV all render), the tabular
-exports of those objects, the data folder's status, the few record facts pages show (a
+the ecosystem graph of a search and its GraphML and CSV forms, look-ups, similar records,
+organisation and facility pages over the published index), the request it takes
+(``SearchRequest`` and its bounds), the plain result objects it returns (``Hit``,
+``SearchResult``, ``StatsTable``, ``Ecosystem``...: what HTML, JSON and CSV all render), the
+tabular exports of those objects, the data folder's status, the few record facts pages show (a
 project's status, an organisation's key, a country's or a source's name) and the errors, each
 mapped to an HTTP status at the edge. Callers import from ``indexer.service``, never from its
 modules: what lies behind the door may move.
@@ -24,6 +25,20 @@ from indexer.errors import (
     RecordWithdrawn,
 )
 from indexer.registry.documents import ACCESS_LABELS, country_name
+from indexer.service.ecosystem import (
+    DEFAULT_TOP as ECOSYSTEM_TOP,
+)
+from indexer.service.ecosystem import (
+    EDGE_KINDS,
+    NODE_TYPES,
+    SIZES,
+    edge_rows,
+    graphml,
+    node_rows,
+)
+from indexer.service.ecosystem import (
+    MAX_TOP as ECOSYSTEM_MAX_TOP,
+)
 from indexer.service.export import HIT_COLUMNS, hit_rows, iter_csv, safe_cell, stats_rows, write_csv
 from indexer.service.facets import project_status
 from indexer.service.request import (
@@ -41,6 +56,9 @@ from indexer.service.request import (
     check_dimensions,
 )
 from indexer.service.results import (
+    EcoEdge,
+    EcoNode,
+    Ecosystem,
     Facet,
     FacetValue,
     Hit,
@@ -56,6 +74,17 @@ from indexer.service.status import collect_status, status_for_home
 
 __all__ = [
     "ACCESS_LABELS",
+    "ECOSYSTEM_MAX_TOP",
+    "ECOSYSTEM_TOP",
+    "EDGE_KINDS",
+    "NODE_TYPES",
+    "SIZES",
+    "EcoEdge",
+    "EcoNode",
+    "Ecosystem",
+    "edge_rows",
+    "graphml",
+    "node_rows",
     "FACET_FIELDS",
     "HIT_COLUMNS",
     "LANGS",

@@ -68,6 +68,12 @@ CACHES: tuple[CacheInfo, ...] = (
         "a selection and dimensions -> its statistics table",
     ),
     CacheInfo(
+        "indexer.service.caches:graphs",
+        "version",
+        "GRAPH_CACHE entries",
+        "a selection -> its ecosystem graph (every node and edge, before any view's cut)",
+    ),
+    CacheInfo(
         "indexer.service.facets:DocTable._orders",
         "version",
         "one per sort key",
@@ -104,7 +110,7 @@ CACHES: tuple[CacheInfo, ...] = (
         "the live documents that are not twins",
     ),
     CacheInfo(
-        "indexer.service.search:_Version.facility_maps",
+        "indexer.service.served:ServedVersion.facility_maps",
         "version",
         "one",
         "the facility maps, read when first needed",
@@ -253,6 +259,7 @@ class Lru:
 RECORD_CACHE = 4_000  # parsed records of recent hits (~20 KB each)
 SNIPPET_CACHE = 20_000
 SELECTION_CACHE = 500  # facet counts, statistics tables
+GRAPH_CACHE = 20  # ecosystems of selections (up to a few MB each at 100,000 projects)
 
 
 @dataclass
@@ -264,6 +271,7 @@ class VersionCaches:
     snippets: Lru = field(default_factory=lambda: Lru(SNIPPET_CACHE))  # (query, doc) -> html
     facets: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> facets
     stats: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> table
+    graphs: Lru = field(default_factory=lambda: Lru(GRAPH_CACHE))  # selection -> its graph
 
     @classmethod
     def for_size(cls, docs: int) -> VersionCaches:

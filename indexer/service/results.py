@@ -174,3 +174,65 @@ class StatsTable:
                 for r in self.rows
             ],
         }
+
+
+@dataclass(frozen=True)
+class EcoNode:
+    """An actor of an ecosystem (``indexer.service.ecosystem``): ``id`` is ``<type>:<key>``."""
+
+    id: str
+    type: str
+    key: str
+    label: str
+    projects: int
+    sek: float
+
+
+@dataclass(frozen=True)
+class EcoEdge:
+    """A link: ``weight`` projects (shared people or facilities for ``shares-*``), their SEK,
+    and the first of the projects' uids."""
+
+    source: str
+    target: str
+    kind: str
+    weight: int
+    sek: float
+    projects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ecosystem:
+    query: str
+    filters: dict[str, Any]
+    lang: str
+    size_by: str
+    types: tuple[str, ...]
+    top: int
+    min_projects: int
+    nodes: tuple[EcoNode, ...]
+    edges: tuple[EcoEdge, ...]
+    total_nodes: int  # before the top-N cut
+    total_edges: int
+
+    @property
+    def left_out(self) -> tuple[int, int]:
+        """Nodes and edges the cut left out."""
+        return self.total_nodes - len(self.nodes), self.total_edges - len(self.edges)
+
+    def to_dict(self) -> dict[str, Any]:
+        nodes_out, edges_out = self.left_out
+        return {
+            "query": self.query,
+            "filters": self.filters,
+            "lang": self.lang,
+            "size_by": self.size_by,
+            "types": list(self.types),
+            "top": self.top,
+            "min_projects": self.min_projects,
+            "nodes": [asdict(n) for n in self.nodes],
+            "edges": [{**asdict(e), "projects": list(e.projects)} for e in self.edges],
+            "total_nodes": self.total_nodes,
+            "total_edges": self.total_edges,
+            "left_out": {"nodes": nodes_out, "edges": edges_out},
+        }

@@ -16,25 +16,18 @@ import time
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
 from harvesters.core.records import Record, record_from_dict
-from indexer.analysis.compounds import Decompounder
-from indexer.building.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
-from indexer.building.versions import IndexLocation, read_manifest
-from indexer.documents.projects import Labels, today_int, uid_of
+from indexer.building.versions import IndexLocation
+from indexer.documents.projects import today_int, uid_of
 from indexer.engine import (
-    Index,
     Ranked,
     Snapshot,
     TopRanked,
-    no_cyclic_gc,
-    open_version,
     parse,
     plain_words,
-    settle_after_open,
 )
 from indexer.errors import (
     IndexerError,
@@ -44,15 +37,20 @@ from indexer.errors import (
     RecordNotFound,
     RecordWithdrawn,
 )
+from indexer.service import ecosystem as ecosystems
 from indexer.service.caches import VersionCaches
-from indexer.service.facets import DocTable
-from indexer.service.facility_maps import FacilityMaps
 from indexer.service.facility_order import facility_order
 from indexer.service.hits import HitMaker, body, title
 from indexer.service.request import SearchRequest, check_dimensions
-from indexer.service.results import Hit, ProjectFacility, SearchResult, StatsTable, Window
-from indexer.service.snippets import Snippets
-from indexer.service.stats import prepare as prepare_statistics
+from indexer.service.results import (
+    Ecosystem,
+    Hit,
+    ProjectFacility,
+    SearchResult,
+    StatsTable,
+    Window,
+)
+from indexer.service.served import ServedVersion, open_served
 from indexer.service.stats import statistics
 
 SORT_FIELDS = {
@@ -65,36 +63,14 @@ SORT_FIELDS = {
 }
 EXPORT_CAP = 50_000
 SIMILAR_FIELD = "text_exact"
-SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
 WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
 
 
 @dataclass
-class _Version:
-    path: Path
-    manifest: dict[str, Any]
-    index: Index
-    table: DocTable
-    labels: Labels
-    decompounder: Decompounder | None
-    withdrawn: frozenset[str]
-    snippets: Snippets
-    caches: VersionCaches = field(default_factory=VersionCaches)
-
-    @cached_property
-    def facility_maps(self) -> FacilityMaps:
-        return FacilityMaps(self.path)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-@dataclass
 class _Match:
-    version: _Version
+    version: ServedVersion
     snapshot: Snapshot
     query: Any
     request: SearchRequest
@@ -114,7 +90,7 @@ class SearchService:
         (a long-running server); otherwise the next request opens it (tests, the CLI)."""
         self.location = IndexLocation(index_root)
         self._lock = threading.Lock()
-        self._version: _Version | None = None
+        self._version: ServedVersion | None = None
         self._local = threading.local()
         self.switch_in_background = switch_in_background
         self._loading: Path | None = None
@@ -165,6 +141,26 @@ class SearchService:
             ),
         )
         return table
+
+    def ecosystem(
+        self,
+        request: SearchRequest,
+        types: tuple[str, ...] = (),
+        size: str = "sek",
+        top: int = ecosystems.DEFAULT_TOP,
+        min_projects: int = 1,
+    ) -> Ecosystem:
+        """Who funds, coordinates, hosts, uses and works on what ``request`` matches
+        (``indexer.service.ecosystem``); the graph of a selection is kept per version."""
+        req = replace(request, page=1, size=1, with_facets=False).validated()
+        ecosystems.check_view(types, size, top, min_projects)
+        m = self._match(req, ranked=False)
+        v = m.version
+        g = v.caches.graphs.get(
+            (_state_key(req), req.lang),
+            lambda: ecosystems.graph(v.table, m.final, v.labels, req.lang),
+        )
+        return ecosystems.shown(g, v.table.uids, req, types, size, top, min_projects)
 
     def iter_hits(
         self, request: SearchRequest, cap: int = EXPORT_CAP, offset: int = 0
@@ -341,7 +337,7 @@ class SearchService:
             return None
         return suggestion if better > total else None
 
-    def _snapshot(self, version: _Version) -> Snapshot:
+    def _snapshot(self, version: ServedVersion) -> Snapshot:
         """This thread's reading view of ``version`` (kept open between its requests)."""
         held = getattr(self._local, "held", None)
         if held is not None and held[0] is version:
@@ -353,7 +349,7 @@ class SearchService:
         self._local.held = (version, snapshot)
         return snapshot
 
-    def _current(self) -> _Version:
+    def _current(self) -> ServedVersion:
         path = self.location.current_path()
         if path is None:
             raise IndexMissing("no index has been published yet: run `research-index index`")
@@ -365,10 +361,10 @@ class SearchService:
             return version
         with self._lock:
             if self._version is None or self._version.path != path:
-                self._version = _open_version(path)
+                self._version = open_served(path)
             return self._version
 
-    def _load_in_background(self, path: Path, old: _Version) -> None:
+    def _load_in_background(self, path: Path, old: ServedVersion) -> None:
         with self._lock:
             if self._loading == path:
                 return
@@ -377,10 +373,10 @@ class SearchService:
             target=self._switch, args=(path, old), name="index-switch", daemon=True
         ).start()
 
-    def _switch(self, path: Path, old: _Version) -> None:
+    def _switch(self, path: Path, old: ServedVersion) -> None:
         t0 = time.perf_counter()
         try:
-            version = _open_version(path)
+            version = open_served(path)
             with version.index.snapshot() as snapshot:
                 for text in old.caches.ranks.recent(WARM_QUERIES):
                     query = parse(text, version.decompounder)
@@ -413,28 +409,3 @@ def _state_key(req: SearchRequest) -> tuple[Any, ...]:
         req.lang,
         req.facet_size,
     )
-
-
-def _open_version(path: Path) -> _Version:
-    manifest = read_manifest(path)
-    index = open_version(path, manifest.get("schema_version"))
-    with index.stored_documents() as docs, no_cyclic_gc():  # millions of objects, no cycles
-        table = DocTable.load(*docs)
-        prepare_statistics(table)  # as the version opens, not by its first requests
-        table.prepare()
-    labels = Labels(json.loads((path / LABELS_FILE).read_text("utf-8")))
-    compounds = path / COMPOUNDS_FILE
-    decompounder = Decompounder.load(compounds) if compounds.is_file() else None
-    withdrawn_file = path / WITHDRAWN_FILE
-    withdrawn = (
-        frozenset(json.loads(withdrawn_file.read_text("utf-8")))
-        if withdrawn_file.is_file()
-        else frozenset()
-    )
-    snippets = Snippets(index.schema, SNIPPET_FIELDS)
-    caches = VersionCaches.for_size(table.n)
-    version = _Version(
-        path, manifest, index, table, labels, decompounder, withdrawn, snippets, caches
-    )
-    settle_after_open(table.n)
-    return version

@@ -25,6 +25,11 @@ from indexer.service import (
     VALUE_PATTERN,
     YEAR_PATTERN,
 )
+from webapp.openapi.ecosystem import (
+    ECOSYSTEM_PARAM_TEXT,
+    ecosystem_parameters,
+    ecosystem_schemas,
+)
 from webapp.openapi.shapes import (
     COUNT,
     JSON,
@@ -215,6 +220,7 @@ def _schemas() -> dict[str, Any]:
         ),
         "SimilarResponse": obj({"ok": TRUE, "hits": arr(ref("Hit"))}),
         **status_schemas(),
+        **ecosystem_schemas(),
         "StatsTable": obj(
             {"ok": TRUE, **table},
             description="Projects and SEK by one or two dimensions, over a search.",
@@ -259,6 +265,7 @@ PARAM_TEXT = {
     "links.next. With a cursor the answer is a WalkPage and page is ignored.",
     "top": "Keep only the first rows of the table.",
     "by": "One dimension, or two different ones (by=year&by=funder).",
+    **ECOSYSTEM_PARAM_TEXT,
     "record_source": "The record's source, e.g. swecris.",
     "record_id": "The record's id at its source, e.g. 2019-00037_Formas. It may contain '/': "
     "send it as it is (or as %2F); the route takes the rest of the path.",
@@ -284,11 +291,18 @@ def _parameters(max_query: int, page_size: int) -> dict[str, Any]:
         "cursor": {"type": "string", "minLength": 1},
         "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP},
         "by": arr(enum(STAT_DIMENSIONS), minItems=1, maxItems=2, uniqueItems=True),
+        **ecosystem_parameters(),
     }
     extra: dict[str, dict[str, Any]] = {"by": {"required": True}}
     out = {}
     for name, schema in schemas.items():
-        param = {"name": name, "in": "query", "schema": schema, "description": PARAM_TEXT[name]}
+        query_name = "top" if name == "graph_top" else name
+        param = {
+            "name": query_name,
+            "in": "query",
+            "schema": schema,
+            "description": PARAM_TEXT[name],
+        }
         if schema.get("type") == "array":
             param |= {"style": "form", "explode": True}
         out[name] = param | extra.get(name, {})
@@ -350,6 +364,13 @@ def _paths() -> dict[str, Any]:
             "Projects and SEK by one or two dimensions over what a search matches",
             ["by", "top", "q", "lang", *filters],
             {"schema": ref("StatsTable"), "description": "The table (SweCRIS's rules)."},
+            "400 503",
+        ),
+        "/api/v1/ecosystem": _get(
+            "ecosystem",
+            "Who funds, coordinates, hosts, uses and works on what a search matches",
+            ["q", "lang", *filters, "type", "size_by", "graph_top", "min_projects"],
+            {"schema": ref("EcosystemResponse"), "description": "Nodes and edges."},
             "400 503",
         ),
         "/api/v1/projects/{source}/{id}": _get(
