@@ -242,11 +242,13 @@ def test_a_build_runs_below_the_server_priority(config: Config, tmp_path: Path) 
     _load(config, tmp_path, [_row(i) for i in range(30)])
     base = os.nice(0)
 
-    def run(*args: str, env: dict[str, str] | None = None) -> str:
+    def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-m", "webapp.cli", "--home", str(config.home), *args]
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
-        )
+        env = {**os.environ, **(env or {})}
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> str:
+        done = cli(*args, env=env)
         assert done.returncode == 0, done.stderr
         return done.stderr
 
@@ -255,20 +257,8 @@ def test_a_build_runs_below_the_server_priority(config: Config, tmp_path: Path) 
     told = run("index", "--full", env={"RESEARCH_INDEX_BUILD_NICE": "5"})
     assert f"nice {min(19, base + 5)} " in told
     assert "CPU priority" not in run("index", "--full", "--nice", "0")
-    bad = subprocess.run(
-        [sys.executable, "-m", "webapp.cli", "--home", str(config.home), "index"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "RESEARCH_INDEX_BUILD_NICE": "25"},
-        timeout=60,
-    )
+    bad = cli("index", env={"RESEARCH_INDEX_BUILD_NICE": "25"})
     assert bad.returncode == 2 and "--nice takes 0 to 19, not 25" in bad.stderr
     assert "Traceback" not in bad.stderr
-    other = subprocess.run(
-        [sys.executable, "-m", "webapp.cli", "--home", str(config.home), "sources"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "RESEARCH_INDEX_BUILD_NICE": "abc"},
-        timeout=60,
-    )
+    other = cli("sources", env={"RESEARCH_INDEX_BUILD_NICE": "abc"})
     assert other.returncode == 0, other.stderr  # a bad value troubles only the builds
