@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +54,22 @@ def test_a_search_draws_funders_organisations_people_and_subjects(client: FlaskC
 
 def test_weights_agree_with_the_statistics(client: FlaskClient, kth_service: SearchService) -> None:
     """A funder's node: the projects it funded among the matches and the SEK it granted to
-    them, as the statistics by funder count them; an organisation's: its projects."""
+    them, as the statistics by funder count them; an organisation's and a subject group's:
+    their projects and SEK (a project's SEK split across its subject paths)."""
     eco = graph_of(client, "q=batteri&top=2000")
-    by_funder = kth_service.stats(SearchRequest(q="batteri"), ("funder",))
-    by_org = kth_service.stats(SearchRequest(q="batteri"), ("org",))
-    funders = {n["key"]: n for n in eco["nodes"] if n["type"] == "funder"}
-    assert funders and len(funders) == len(by_funder.rows)
-    for row in by_funder.rows:
-        node = funders[row.keys[0]]
-        assert node["projects"] == row.projects
-        assert node["sek"] == pytest.approx(row.sek, abs=0.01)
-    orgs = {n["key"]: n for n in eco["nodes"] if n["type"] == "organisation"}
-    for row in by_org.rows:
-        assert orgs[row.keys[0]]["projects"] == row.projects
+    for node_type, dimension in (
+        ("funder", "funder"),
+        ("organisation", "org"),
+        ("subject", "subject3"),
+    ):
+        nodes = {n["key"]: n for n in eco["nodes"] if n["type"] == node_type}
+        rows = [r for r in kth_service.stats(SearchRequest(q="batteri"), (dimension,)).rows]
+        known = [r for r in rows if r.keys[0]]  # the statistics' "Unknown" is no actor
+        assert nodes and len(nodes) == len(known), node_type
+        for row in known:
+            node = nodes[row.keys[0]]
+            assert node["projects"] == row.projects, (node_type, row.keys)
+            assert node["sek"] == pytest.approx(row.sek, abs=0.01), (node_type, row.keys)
 
 
 def test_graphml_csv_and_json_hold_the_same_nodes_and_edges(client: FlaskClient) -> None:
@@ -76,6 +80,8 @@ def test_graphml_csv_and_json_hold_the_same_nodes_and_edges(client: FlaskClient)
 
     response = client.get(eco["links"]["graphml"])
     assert response.status_code == 200 and response.mimetype == "application/graphml+xml"
+    ids = re.findall(rb"<edge [^>]*\bid=\"([^\"]*)\"", response.get_data())
+    assert len(ids) == len(edges) == len(set(ids))  # Gephi drops an edge whose id repeats
     g = nx.read_graphml(io.BytesIO(response.get_data()), force_multigraph=True)
     assert set(g.nodes) == set(nodes)
     assert {(a, b, d["kind"]) for a, b, d in g.edges(data=True)} == set(edges)
@@ -89,7 +95,7 @@ def test_graphml_csv_and_json_hold_the_same_nodes_and_edges(client: FlaskClient)
     assert node_csv[0] == ["id", "type", "key", "label", "projects", "sek"]
     assert {r[0] for r in node_csv[1:]} == set(nodes)
     edge_csv = _rows(client.get(eco["links"]["edges_csv"]).get_data())
-    assert edge_csv[0][:3] == ["source", "target", "kind"]
+    assert edge_csv[0] == ["source", "target", "kind", "weight", "sek", "projects"]
     assert {(r[0], r[1], r[2]) for r in edge_csv[1:]} == set(edges)
 
 
@@ -120,10 +126,15 @@ def test_types_and_the_least_weight_filter(client: FlaskClient) -> None:
     only = graph_of(client, "q=batteri&type=funder&type=organisation&top=2000")
     assert {n["type"] for n in only["nodes"]} == {"funder", "organisation"}
     assert {e["kind"] for e in only["edges"]} <= {"funds", "shares-people", "shares-facility"}
-    strong = graph_of(client, "q=batteri&min_projects=3&top=2000")
+    whole = graph_of(client, "q=batteri&top=2000")
+    strong = graph_of(client, "q=batteri&min_weight=3&top=2000")
     assert strong["edges"] and all(e["weight"] >= 3 for e in strong["edges"])
+    assert len(strong["edges"]) < len(whole["edges"])
     linked = {n for e in strong["edges"] for n in (e["source"], e["target"])}
-    assert {n["id"] for n in strong["nodes"]} == linked
+    had = {n for e in whole["edges"] for n in (e["source"], e["target"])}
+    assert {n["id"] for n in strong["nodes"]} == linked | ({n["id"] for n in whole["nodes"]} - had)
+    funders = graph_of(client, "q=batteri&type=funder&min_weight=2")  # no edge among funders:
+    assert {n["type"] for n in funders["nodes"]} == {"funder"}  # none lost one, all stay
 
 
 def test_facilities_join_with_the_organisations_that_host_them(client: FlaskClient) -> None:
@@ -140,11 +151,12 @@ def test_facilities_join_with_the_organisations_that_host_them(client: FlaskClie
 
 def test_the_url_state_of_search_narrows_the_graph(client: FlaskClient) -> None:
     """The same parameters as /search: a funder filter leaves that funder alone."""
-    eco = graph_of(client, "q=batteri&funder=202100-5208&top=2000")
-    funders = {n["key"] for n in eco["nodes"] if n["type"] == "funder"}
-    assert "202100-5208" in funders
-    everything = graph_of(client, "top=2000")
-    assert everything["total_nodes"] > eco["total_nodes"]
+    every = graph_of(client, "q=batteri&top=2000")
+    one = graph_of(client, "q=batteri&funder=202100-5208&top=2000")
+    assert len({n["key"] for n in every["nodes"] if n["type"] == "funder"}) > 1
+    assert {n["key"] for n in one["nodes"] if n["type"] == "funder"} == {"202100-5208"}
+    assert one["filters"] == {"funder": ["202100-5208"]}
+    assert one["total_nodes"] < every["total_nodes"]
 
 
 @pytest.mark.parametrize(
@@ -154,7 +166,7 @@ def test_the_url_state_of_search_narrows_the_graph(client: FlaskClient) -> None:
         ("/api/v1/ecosystem?size_by=colour", "size_by must be sek or projects"),
         ("/api/v1/ecosystem?top=0", "top must be between 1 and 2000"),
         ("/api/v1/ecosystem?top=abc", "top must be a whole number"),
-        ("/api/v1/ecosystem?min_projects=0", "min_projects must be a whole number from 1"),
+        ("/api/v1/ecosystem?min_weight=0", "min_weight must be a whole number from 1"),
         ("/ecosystem.csv?part=middle", "part must be nodes or edges"),
         ("/ecosystem.graphml?q=*", "A lone * would match everything"),
     ],

@@ -162,7 +162,7 @@ CASES = [
     (SIMILAR, "/api/v1/projects/swecris/no%2Fsuch/similar", 404),
     (SIMILAR, f"/api/v1/projects/swecris/{FORMAS}/similar?lang=null&lang=null", 400),
     ("/api/v1/ecosystem", "/api/v1/ecosystem?q=batteri&top=40", 200),
-    ("/api/v1/ecosystem", "/api/v1/ecosystem?type=funder&size_by=projects&min_projects=2", 200),
+    ("/api/v1/ecosystem", "/api/v1/ecosystem?type=funder&size_by=projects&min_weight=2", 200),
     ("/api/v1/ecosystem", "/api/v1/ecosystem?type=planet", 400),
     ("/api/v1/status", "/api/v1/status", 200),
     ("/api/v1/openapi.json", "/api/v1/openapi.json", 200),

@@ -4,7 +4,7 @@
 Each takes the parameters of ``/search`` (the same URL state: query, facets, status...) and
 the view's own: ``type`` (repeatable: organisation, funder, facility, person, subject; all by
 default), ``size_by`` (``sek`` or ``projects``: which weight ranks the nodes for the cut),
-``top`` (the heaviest nodes kept, 300 by default) and ``min_projects`` (the least weight of an
+``top`` (the heaviest nodes kept, 300 by default) and ``min_weight`` (the least weight of an
 edge shown). The three answer the same nodes and edges (``indexer.service.ecosystem`` says
 what they mean); the JSON also says what the cut left out, and links to the other two.
 """
@@ -30,7 +30,7 @@ from webapp.service import search_service
 
 bp = Blueprint("ecosystem", __name__)
 
-VIEW_PARAMS = ("type", "size_by", "top", "min_projects")
+VIEW_PARAMS = ("type", "size_by", "top", "min_weight")
 
 
 def view_pairs() -> list[tuple[str, str]]:
@@ -40,13 +40,13 @@ def view_pairs() -> list[tuple[str, str]]:
 
 def current_ecosystem() -> Ecosystem:
     args = request.args
-    raw_top, raw_min = args.get("top"), args.get("min_projects")
+    raw_top, raw_min = args.get("top"), args.get("min_weight")
     return search_service(current_app).ecosystem(
         export_request(current_lang(), drop=("page", "size", *VIEW_PARAMS)),
         types=tuple(dict.fromkeys(t for t in args.getlist("type") if t)),
         size=args.get("size_by") or "sek",
         top=whole_number("top", raw_top) if raw_top else ECOSYSTEM_TOP,
-        min_projects=whole_number("min_projects", raw_min) if raw_min else 1,
+        min_weight=whole_number("min_weight", raw_min) if raw_min else 1,
     )
 
 

@@ -1,8 +1,9 @@
 """The ecosystem of a search: who funds, coordinates, hosts, uses and works on what it matches.
 
-``ecosystem(...)`` reads the stored facts of the matching documents (the version's document
-table: no record is parsed) into a networkx ``MultiDiGraph`` and returns it cut and flattened
-into plain ``Ecosystem`` objects (``results``). Nodes are ``<type>:<key>``:
+``graph(...)`` reads the stored facts of the matching documents (the version's document table:
+no record is parsed) into a networkx ``MultiDiGraph``; ``view`` cuts it and ``shown`` flattens
+it into the plain ``Ecosystem`` (``results``); ``graphml``, ``node_rows`` and ``edge_rows``
+are its other forms. Nodes are ``<type>:<key>``:
 
 - ``funder:<org>`` and ``organisation:<org>`` (organisation numbers, the keys of the funder and
   org facets; one organisation can be both, as two nodes: what it gives and what it gets);
@@ -11,8 +12,8 @@ into plain ``Ecosystem`` objects (``results``). Nodes are ``<type>:<key>``:
 
 Edges, each with the projects behind it (their number, SEK and the first ``EDGE_PROJECTS``
 uids), in the rules of the statistics (``indexer.service.stats``): twin copies never count, a
-funder's SEK is what it granted, an organisation's SEK to a subject is split equally across a
-project's level-3 codes:
+funder's SEK is what it granted, a project's SEK to subjects is split equally across its subject
+paths (a path without a level-3 code keeps its share out of the graph):
 
 - ``funds`` funder -> organisation (the coordinator of the projects it funded);
 - ``coordinates`` organisation -> subject;
@@ -27,9 +28,12 @@ project's level-3 codes:
   only a project's coordinating organisation, so partners appear only this way.
 
 Node weights: the matching projects a node takes part in and their SEK (a funder's: what it
-granted to them). ``top`` keeps the heaviest nodes by ``size`` (SEK or projects) and the
-edges between them; ``types`` and ``min_projects`` filter first; the result says how many
-nodes and edges were left out.
+granted to them). An actor of a project without a coordinating organisation is a node without
+that project's edges, and a facility without owners one without ``hosts``. ``types`` keeps
+some node types; ``min_weight`` drops the edges lighter than it (an edge's weight: its
+projects; people or facilities for ``shares-*``) and the nodes it leaves without any edge;
+then ``top`` keeps the heaviest nodes by ``size`` (SEK or projects) and the edges between
+them; the result says how many nodes and edges were left out.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ class _Weight:
         self.sek += sek
 
 
-def check_view(types: Iterable[str], size: str, top: int, min_projects: int) -> None:
+def check_view(types: Iterable[str], size: str, top: int, min_weight: int) -> None:
     """The view's parameters, or an ``InvalidRequest`` that says which is wrong."""
     for t in types:
         if t not in NODE_TYPES:
@@ -85,8 +89,8 @@ def check_view(types: Iterable[str], size: str, top: int, min_projects: int) -> 
         raise InvalidRequest(f"size_by must be sek or projects, not {size[:40]!r}")
     if not 1 <= top <= MAX_TOP:
         raise InvalidRequest(f"top must be between 1 and {MAX_TOP}")
-    if not 1 <= min_projects <= 10**6:
-        raise InvalidRequest("min_projects must be a whole number from 1")
+    if not 1 <= min_weight <= 10**6:
+        raise InvalidRequest("min_weight must be a whole number from 1")
 
 
 def graph(table: DocTable, docs: AbstractSet[int], labels: Labels, lang: str) -> nx.MultiDiGraph:
@@ -123,11 +127,14 @@ def graph(table: DocTable, docs: AbstractSet[int], labels: Labels, lang: str) ->
             node(f"funder:{funder}", doc, sek)
             if org:
                 edge(f"funder:{funder}", org, "funds", doc, sek)
-        codes = sorted({s[1] for s in f["subjects"] if s[1]})
-        for code in codes:
-            node(f"subject:{code}", doc, total / len(codes))
+        shares: dict[str, float] = {}  # the statistics' rule: SEK split across the paths
+        for path in f["subjects"]:
+            if path[1]:
+                shares[path[1]] = shares.get(path[1], 0.0) + total / len(f["subjects"])
+        for code, sek in sorted(shares.items()):
+            node(f"subject:{code}", doc, sek)
             if org:
-                edge(org, f"subject:{code}", "coordinates", doc, total / len(codes))
+                edge(org, f"subject:{code}", "coordinates", doc, sek)
         for uid in f["facilities"]:
             facilities.add(uid)
             node(f"facility:{uid}", doc, total)
@@ -164,9 +171,10 @@ def _hosts(
     """Owner -> facility for every facility in the graph that the registry knows."""
     if not facilities:
         return
-    for doc in table.live:
-        uid = table.uids[doc]
-        if uid not in facilities or doc in table.projects:
+    documents = _facility_documents(table)
+    for uid in sorted(facilities):
+        doc = documents.get(uid)
+        if doc is None:
             continue
         f = table.facts[doc] or {}
         fid = f"facility:{uid}"
@@ -176,6 +184,18 @@ def _hosts(
             oid = f"organisation:{owner}"
             nodes.setdefault(oid, _Weight())
             edges[(oid, fid, "hosts")] = _Weight(set(used), nodes[fid].sek)
+
+
+def _facility_documents(table: DocTable) -> dict[str, int]:
+    """uid -> document of every facility of the version (made once per version)."""
+    found: dict[str, int] | None = table.derived.get("facility_documents")
+    if found is None:
+        found = table.derived["facility_documents"] = {
+            uid: doc
+            for doc in table.live
+            if doc not in table.projects and (uid := table.uids[doc]) is not None
+        }
+    return found
 
 
 def _shared(g: nx.MultiDiGraph, members: dict[str, set[str]], kind: str) -> None:
@@ -201,18 +221,22 @@ def view(
     types: tuple[str, ...] = (),
     size: str = "sek",
     top: int = DEFAULT_TOP,
-    min_projects: int = 1,
+    min_weight: int = 1,
 ) -> tuple[tuple[EcoNode, ...], tuple[EcoEdge, ...], int, int]:
     """The nodes and edges shown: of ``types`` (all when empty), edges of at least
-    ``min_projects``, the ``top`` heaviest nodes by ``size`` and the edges between them;
+    ``min_weight``, the ``top`` heaviest nodes by ``size`` and the edges between them;
     also the number of nodes and of edges before the cut."""
     wanted = set(types or NODE_TYPES)
-    keep = [n for n, d in g.nodes(data=True) if d["type"] in wanted]
-    sub = g.subgraph(keep)
-    links = [(a, b, d) for a, b, d in sub.edges(data=True) if d["weight"] >= min_projects]
-    if min_projects > 1:  # what the cut leaves unlinked goes too
+    kind_of = {n: d["type"] for n, d in g.nodes(data=True)}
+    keep = [n for n, t in kind_of.items() if t in wanted]
+    every = [  # not g.subgraph(keep): a filtered view walks slower than the plain edges
+        (a, b, d) for a, b, d in g.edges(data=True) if kind_of[a] in wanted and kind_of[b] in wanted
+    ]
+    links = [(a, b, d) for a, b, d in every if d["weight"] >= min_weight]
+    if len(links) < len(every):  # a node whose every edge was too light goes too
+        had = {n for a, b, _ in every for n in (a, b)}
         linked = {n for a, b, _ in links for n in (a, b)}
-        candidates = [n for n in keep if n in linked]
+        candidates = [n for n in keep if n in linked or n not in had]
     else:
         candidates = keep
     weight = "sek" if size == "sek" else "projects"
@@ -251,10 +275,10 @@ def shown(
     types: tuple[str, ...],
     size: str,
     top: int,
-    min_projects: int,
+    min_weight: int,
 ) -> Ecosystem:
     """The ``view`` of ``g`` for the search ``req``, as the plain result."""
-    nodes, edges, all_nodes, all_edges = view(g, uids, types, size, top, min_projects)
+    nodes, edges, all_nodes, all_edges = view(g, uids, types, size, top, min_weight)
     return Ecosystem(
         query=req.q,
         filters=req.filters_dict(),
@@ -262,7 +286,7 @@ def shown(
         size_by=size,
         types=types or NODE_TYPES,
         top=top,
-        min_projects=min_projects,
+        min_weight=min_weight,
         nodes=nodes,
         edges=edges,
         total_nodes=all_nodes,
@@ -280,7 +304,7 @@ def graphml(eco: Ecosystem) -> Iterator[str]:
         g.add_edge(
             e.source,
             e.target,
-            key=e.kind,
+            key=f"{e.kind}:{e.source}>{e.target}",  # a GraphML edge id, unique (Gephi needs it)
             kind=e.kind,
             weight=e.weight,
             sek=e.sek,
@@ -296,6 +320,6 @@ def node_rows(eco: Ecosystem) -> Iterator[list[Any]]:
 
 
 def edge_rows(eco: Ecosystem) -> Iterator[list[Any]]:
-    yield ["source", "target", "kind", "projects", "sek", "project_ids"]
+    yield ["source", "target", "kind", "weight", "sek", "projects"]
     for e in eco.edges:
-        yield [e.source, e.target, e.kind, e.weight, e.sek, "; ".join(e.projects)]
+        yield [e.source, e.target, e.kind, e.weight, e.sek, ";".join(e.projects)]

@@ -209,7 +209,7 @@ class Ecosystem:
     size_by: str
     types: tuple[str, ...]
     top: int
-    min_projects: int
+    min_weight: int
     nodes: tuple[EcoNode, ...]
     edges: tuple[EcoEdge, ...]
     total_nodes: int  # before the top-N cut
@@ -229,7 +229,7 @@ class Ecosystem:
             "size_by": self.size_by,
             "types": list(self.types),
             "top": self.top,
-            "min_projects": self.min_projects,
+            "min_weight": self.min_weight,
             "nodes": [asdict(n) for n in self.nodes],
             "edges": [{**asdict(e), "projects": list(e.projects)} for e in self.edges],
             "total_nodes": self.total_nodes,

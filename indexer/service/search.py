@@ -148,19 +148,19 @@ class SearchService:
         types: tuple[str, ...] = (),
         size: str = "sek",
         top: int = ecosystems.DEFAULT_TOP,
-        min_projects: int = 1,
+        min_weight: int = 1,
     ) -> Ecosystem:
         """Who funds, coordinates, hosts, uses and works on what ``request`` matches
         (``indexer.service.ecosystem``); the graph of a selection is kept per version."""
         req = replace(request, page=1, size=1, with_facets=False).validated()
-        ecosystems.check_view(types, size, top, min_projects)
+        ecosystems.check_view(types, size, top, min_weight)
         m = self._match(req, ranked=False)
         v = m.version
         g = v.caches.graphs.get(
             (_state_key(req), req.lang),
             lambda: ecosystems.graph(v.table, m.final, v.labels, req.lang),
         )
-        return ecosystems.shown(g, v.table.uids, req, types, size, top, min_projects)
+        return ecosystems.shown(g, v.table.uids, req, types, size, top, min_weight)
 
     def iter_hits(
         self, request: SearchRequest, cap: int = EXPORT_CAP, offset: int = 0

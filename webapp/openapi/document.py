@@ -369,7 +369,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/ecosystem": _get(
             "ecosystem",
             "Who funds, coordinates, hosts, uses and works on what a search matches",
-            ["q", "lang", *filters, "type", "size_by", "graph_top", "min_projects"],
+            ["q", "lang", *filters, "type", "size_by", "graph_top", "min_weight"],
             {"schema": ref("EcosystemResponse"), "description": "Nodes and edges."},
             "400 503",
         ),

@@ -23,7 +23,8 @@ ECOSYSTEM_PARAM_TEXT = {
     "type": "Only actors of these types (repeat for more); all by default.",
     "size_by": "The weight that ranks actors for the top-N cut.",
     "graph_top": "Keep the heaviest actors and the edges between them.",
-    "min_projects": "Only edges with at least this many projects behind them.",
+    "min_weight": "Only edges at least this heavy (projects; people or facilities for "
+    "shares-*), and only the nodes that keep an edge.",
 }
 
 
@@ -45,7 +46,11 @@ def ecosystem_schemas() -> dict[str, Any]:
                 "source": STR,
                 "target": STR,
                 "kind": enum(EDGE_KINDS),
-                "weight": desc(COUNT, "Projects behind it; shared people or facilities."),
+                "weight": desc(
+                    COUNT,
+                    "Projects behind it; for shares-* the people or facilities shared; a "
+                    "hosts edge weighs the projects that use the facility, at least 1.",
+                ),
                 "sek": {"type": "number"},
                 "projects": desc(arr(STR), "The first of the projects' uids (source:id)."),
             },
@@ -60,7 +65,7 @@ def ecosystem_schemas() -> dict[str, Any]:
                 "size_by": enum(SIZES),
                 "types": arr(enum(NODE_TYPES)),
                 "top": COUNT,
-                "min_projects": COUNT,
+                "min_weight": COUNT,
                 "nodes": arr(ref("EcoNode")),
                 "edges": arr(ref("EcoEdge")),
                 "total_nodes": desc(COUNT, "Nodes before the top-N cut."),
@@ -86,5 +91,5 @@ def ecosystem_parameters() -> dict[str, dict[str, Any]]:
             "maximum": ECOSYSTEM_MAX_TOP,
             "default": ECOSYSTEM_TOP,
         },
-        "min_projects": {"type": "integer", "minimum": 1, "maximum": 10**6, "default": 1},
+        "min_weight": {"type": "integer", "minimum": 1, "maximum": 10**6, "default": 1},
     }
