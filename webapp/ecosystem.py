@@ -1,5 +1,10 @@
-"""The ecosystem of a search as data: ``GET /api/v1/ecosystem``, ``/ecosystem.graphml`` and
-``/ecosystem.csv`` (``part=nodes`` or ``part=edges``).
+"""The ecosystem of a search: the page ``GET /ecosystem`` and its data, ``GET /api/v1/ecosystem``,
+``/ecosystem.graphml`` and ``/ecosystem.csv`` (``part=nodes`` or ``part=edges``).
+
+The page draws the network in the browser (``static/ecosystem.js`` with Cytoscape.js, served
+from this site: ``static/vendor``) from the JSON of the same URL state, and shows the same
+actors and links as tables that work without JavaScript; every actor links to its page
+(``node_url``).
 
 Each takes the parameters of ``/search`` (the same URL state: query, facets, status...) and
 the view's own: ``type`` (repeatable: organisation, funder, facility, person, subject; all by
@@ -12,19 +17,24 @@ what they mean); the JSON also says what the cut left out, and links to the othe
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from indexer.service import (
+    ECOSYSTEM_MAX_TOP,
     ECOSYSTEM_TOP,
+    NODE_TYPES,
+    EcoNode,
     Ecosystem,
     InvalidRequest,
     edge_rows,
     graphml,
     node_rows,
 )
+from webapp.charts import format_number
 from webapp.exports import csv_response, export_request
-from webapp.i18n import current_lang
+from webapp.i18n import current_lang, t
 from webapp.params import state, whole_number, with_params
 from webapp.service import search_service
 
@@ -61,10 +71,67 @@ def _links() -> dict[str, str]:
     }
 
 
+def node_url(node: EcoNode) -> str:
+    """The page of an actor: an organisation's own, a facility's, else the search for it."""
+    if node.type == "organisation":
+        return "/org/" + quote(node.key, safe="")
+    if node.type == "facility":
+        source, _, source_id = node.key.partition(":")
+        return f"/facility/{quote(source, safe='')}/{quote(source_id)}"
+    if node.type == "funder":
+        return "/search?" + urlencode({"funder": node.key})
+    if node.type == "subject":
+        return "/search?" + urlencode({"subject3": node.key})
+    if node.key.startswith("orcid:"):
+        return "/search?" + urlencode({"q": node.key})
+    return "/search?" + urlencode({"q": f'person:"{node.label}"'})
+
+
+def _as_dict(eco: Ecosystem) -> dict[str, Any]:
+    data = eco.to_dict()
+    for node, out in zip(eco.nodes, data["nodes"], strict=True):
+        out["url"] = node_url(node)
+    return data
+
+
 @bp.get("/api/v1/ecosystem")
 def ecosystem_json() -> Response:
-    data: dict[str, Any] = {"ok": True, **current_ecosystem().to_dict(), "links": _links()}
+    data: dict[str, Any] = {"ok": True, **_as_dict(current_ecosystem()), "links": _links()}
     return jsonify(data)
+
+
+@bp.get("/ecosystem")
+def ecosystem_page() -> str:
+    eco = current_ecosystem()
+    labels = {n.id: n.label for n in eco.nodes}
+    nodes_out, edges_out = eco.left_out
+    figures = {
+        "shown": len(eco.nodes),
+        "total": eco.total_nodes,
+        "edges": len(eco.edges),
+        "all_edges": eco.total_edges,
+        "nodes_out": nodes_out,
+        "edges_out": edges_out,
+    }
+    cut = t("eco_cut" if nodes_out or edges_out else "eco_all").format(**figures)
+    pairs = state(request.args)
+    return render_template(
+        "ecosystem.html",
+        eco=eco,
+        nodes=[(n, node_url(n), format_number(n.sek, current_lang())) for n in eco.nodes],
+        edges=[
+            (e, labels[e.source], labels[e.target], format_number(e.sek, current_lang()))
+            for e in eco.edges
+        ],
+        cut=cut,
+        links=_links(),
+        node_types=NODE_TYPES,
+        max_top=ECOSYSTEM_MAX_TOP,
+        hidden=pairs,
+        search_url="/search" + with_params(pairs),
+        lang_url="/ecosystem"
+        + with_params(pairs + view_pairs(), lang="en" if current_lang() == "sv" else "sv"),
+    )
 
 
 @bp.get("/ecosystem.graphml")

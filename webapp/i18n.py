@@ -195,6 +195,60 @@ TEXTS: dict[str, dict[str, str]] = {
     "config_problem": {"en": "Configuration problem", "sv": "Problem med konfigurationen"},
 }
 TEXTS.update(FACILITY_TEXTS)
+TEXTS.update(
+    {
+        "ecosystem": {"en": "Ecosystem", "sv": "Ekosystem"},
+        "ecosystem_lead": {
+            "en": "Who funds, coordinates, hosts, uses and works on what this search matches.",
+            "sv": "Vem som finansierar, koordinerar, är värd för, använder och arbetar med "
+            "det som sökningen träffar.",
+        },
+        "eco_organisation": {"en": "Organisation", "sv": "Organisation"},
+        "eco_funder": {"en": "Funder", "sv": "Finansiär"},
+        "eco_facility": {"en": "Facility", "sv": "Infrastruktur"},
+        "eco_person": {"en": "Person", "sv": "Person"},
+        "eco_subject": {"en": "Subject group", "sv": "Ämnesgrupp"},
+        "eco_types": {"en": "Show", "sv": "Visa"},
+        "eco_size_by": {"en": "Node size by", "sv": "Nodstorlek efter"},
+        "eco_min_weight": {"en": "Least link weight", "sv": "Minsta länkvikt"},
+        "eco_top": {"en": "Most actors", "sv": "Högst antal aktörer"},
+        "eco_apply": {"en": "Show the network", "sv": "Visa nätverket"},
+        "eco_cut": {
+            "en": "Showing the {shown} heaviest of {total} actors and {edges} of {all_edges} "
+            "links; left out: {nodes_out} actors and {edges_out} links.",
+            "sv": "Visar de {shown} tyngsta av {total} aktörer och {edges} av {all_edges} "
+            "länkar; utelämnade: {nodes_out} aktörer och {edges_out} länkar.",
+        },
+        "eco_all": {
+            "en": "Showing all {total} actors and {all_edges} links.",
+            "sv": "Visar alla {total} aktörer och {all_edges} länkar.",
+        },
+        "eco_graph": {"en": "Network", "sv": "Nätverk"},
+        "eco_graph_help": {
+            "en": "Drawn in the browser; the same actors and links are in the tables below. "
+            "Click an actor to open its page.",
+            "sv": "Ritas i webbläsaren; samma aktörer och länkar finns i tabellerna nedan. "
+            "Klicka på en aktör för att öppna dess sida.",
+        },
+        "eco_nodes": {"en": "Actors", "sv": "Aktörer"},
+        "eco_edges": {"en": "Links", "sv": "Länkar"},
+        "eco_kind": {"en": "Link", "sv": "Länk"},
+        "eco_from": {"en": "From", "sv": "Från"},
+        "eco_to": {"en": "To", "sv": "Till"},
+        "eco_weight": {"en": "Weight", "sv": "Vikt"},
+        "eco_type": {"en": "Type", "sv": "Typ"},
+        "eco_downloads": {"en": "This network", "sv": "Det här nätverket"},
+        "eco_legend": {"en": "Legend", "sv": "Teckenförklaring"},
+        "funds": {"en": "funds", "sv": "finansierar"},
+        "coordinates": {"en": "coordinates", "sv": "koordinerar"},
+        "uses": {"en": "uses", "sv": "använder"},
+        "hosts": {"en": "hosts", "sv": "är värd för"},
+        "leads": {"en": "leads at", "sv": "leder vid"},
+        "works-at": {"en": "works at", "sv": "arbetar vid"},
+        "shares-people": {"en": "shares people with", "sv": "delar personer med"},
+        "shares-facility": {"en": "shares facilities with", "sv": "delar infrastruktur med"},
+    }
+)
 
 
 def current_lang() -> str:

@@ -38,6 +38,7 @@ def ecosystem_schemas() -> dict[str, Any]:
                 "label": STR,
                 "projects": desc(COUNT, "Matching projects the actor takes part in."),
                 "sek": desc({"type": "number"}, "Their SEK (a funder's: what it granted)."),
+                "url": desc(STR, "The actor's page on this site (or the search for it)."),
             },
             description="An actor of the ecosystem.",
         ),
