@@ -84,7 +84,8 @@ def node_url(node: EcoNode) -> str:
         return "/search?" + urlencode({"subject3": node.key})
     if node.key.startswith("orcid:"):
         return "/search?" + urlencode({"q": node.key})
-    return "/search?" + urlencode({"q": f'person:"{node.label}"'})
+    name = node.label.replace('"', " ")  # a quote in a name must not end the phrase
+    return "/search?" + urlencode({"q": f'person:"{name}"'})
 
 
 def _as_dict(eco: Ecosystem) -> dict[str, Any]:
