@@ -174,3 +174,23 @@ def test_the_url_state_of_search_narrows_the_graph(client: FlaskClient) -> None:
 def test_bad_view_parameters_are_400(client: FlaskClient, url: str, words: str) -> None:
     response = client.get(url)
     assert response.status_code == 400 and words in response.get_json()["message"]
+
+
+def test_every_actor_links_to_a_page_that_answers(client: FlaskClient) -> None:
+    """The page of each actor (organisation, facility) or the search for it (funder, subject,
+    person) answers, and finds something."""
+    eco = graph_of(client, "q=batteri&top=60")
+    eco["nodes"] += graph_of(client, "kind=facility&top=3&type=facility")["nodes"]
+    assert {n["type"] for n in eco["nodes"]} == {
+        "organisation",
+        "funder",
+        "facility",
+        "person",
+        "subject",
+    }
+    for node in eco["nodes"]:
+        response = client.get(node["url"])
+        assert response.status_code == 200, node
+        if node["url"].startswith("/search"):
+            assert b'data-testid="total"' in response.data
+            assert not re.search(rb'data-testid="total">\s*0<', response.data), node
