@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
-    from webapp import api, ecosystem, exports, facilities, orgs, pages, stats
+    from webapp import api, ecosystem, exports, facilities, funders, orgs, pages, stats
     from webapp.openapi import document as openapi
 
     app.register_blueprint(pages.bp)
@@ -76,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(stats.bp)
     app.register_blueprint(ecosystem.bp)
+    app.register_blueprint(funders.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(orgs.bp)
     errors.register(app)

@@ -72,14 +72,15 @@ def _links() -> dict[str, str]:
 
 
 def node_url(node: EcoNode) -> str:
-    """The page of an actor: an organisation's own, a facility's, else the search for it."""
+    """The page of an actor: an organisation's, a funder's, a facility's; else the search for
+    it (a subject group, a person)."""
     if node.type == "organisation":
         return "/org/" + quote(node.key, safe="")
     if node.type == "facility":
         source, _, source_id = node.key.partition(":")
         return f"/facility/{quote(source, safe='')}/{quote(source_id)}"
     if node.type == "funder":
-        return "/search?" + urlencode({"funder": node.key})
+        return "/funder/" + quote(node.key, safe="")
     if node.type == "subject":
         return "/search?" + urlencode({"subject3": node.key})
     if node.key.startswith("orcid:"):

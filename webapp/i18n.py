@@ -198,6 +198,17 @@ TEXTS.update(FACILITY_TEXTS)
 TEXTS.update(
     {
         "ecosystem": {"en": "Ecosystem", "sv": "Ekosystem"},
+        "by_award": {"en": "By award type", "sv": "Per bidragsform"},
+        "funder_page": {"en": "Funder", "sv": "Finansiär"},
+        "funder_lead": {
+            "en": "What it funds: projects and SEK granted, by year, organisation, subject and "
+            "award type (twin copies counted once).",
+            "sv": "Vad den finansierar: projekt och beviljade kronor per år, organisation, ämne "
+            "och bidragsform (tvillingkopior räknas en gång).",
+        },
+        "funder_newest": {"en": "Newest projects", "sv": "Nyaste projekten"},
+        "funder_all": {"en": "All {n} projects", "sv": "Alla {n} projekt"},
+        "funder_network": {"en": "Its network", "sv": "Dess nätverk"},
         "ecosystem_lead": {
             "en": "Who funds, coordinates, hosts, uses and works on what this search matches.",
             "sv": "Vem som finansierar, koordinerar, är värd för, använder och arbetar med "

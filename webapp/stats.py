@@ -68,7 +68,7 @@ def page() -> str:
     service = search_service(current_app)
     pairs = state(request.args)
     tables = {s.dim: service.stats(req, (s.dim,)) for s in SECTIONS}
-    sections = [_section(s, tables[s.dim], pairs, lang) for s in SECTIONS]
+    sections = [stat_section(s, tables[s.dim], pairs, lang) for s in SECTIONS]
     cross = _cross(service.stats(req, by), pairs, lang) if by else None
     first = tables[SECTIONS[0].dim]
     return render_template(
@@ -160,18 +160,21 @@ def _ordered(dim: str, rows: tuple[StatsRow, ...]) -> list[StatsRow]:
 
 
 def value_url(dim: str, key: str, pairs: list[tuple[str, str]]) -> str | None:
-    """Where a value of a table leads: an organisation's page, else the search narrowed to it."""
+    """Where a value of a table leads: an organisation's or a funder's page, else the search
+    narrowed to it."""
     if not key:
         return None
     if dim == "org":
         return f"/org/{quote(key, safe='')}"
+    if dim == "funder":
+        return f"/funder/{quote(key, safe='')}"
     out = [(k, v) for k, v in pairs if k != "page"]
     if (dim, key) not in out:
         out.append((dim, key))
     return "/search?" + urlencode(out)
 
 
-def _section(
+def stat_section(
     s: Section, table: StatsTable, pairs: list[tuple[str, str]], lang: str
 ) -> dict[str, Any]:
     rows = _ordered(s.dim, table.rows)
