@@ -78,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(ecosystem.bp)
     app.register_blueprint(funders.bp)
     app.register_blueprint(exports.bp)
+    app.extensions["export_places"] = exports.ExportPlaces(int(app.config["EXPORTS_AT_ONCE"]))
     app.register_blueprint(orgs.bp)
     errors.register(app)
 

@@ -53,7 +53,7 @@ def current_ecosystem() -> Ecosystem:
     raw_top, raw_min = args.get("top"), args.get("min_weight")
     return search_service(current_app).ecosystem(
         export_request(current_lang(), drop=("page", "size", *VIEW_PARAMS)),
-        types=tuple(dict.fromkeys(t for t in args.getlist("type") if t)),
+        types=tuple(dict.fromkeys(kind for kind in args.getlist("type") if kind)),
         size=args.get("size_by") or "sek",
         top=whole_number("top", raw_top) if raw_top else ECOSYSTEM_TOP,
         min_weight=whole_number("min_weight", raw_min) if raw_min else 1,

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -41,7 +41,6 @@ DELIMITERS = {"comma": ",", ",": ",", "semicolon": ";", ";": ";"}
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SUMMARY_CHARS = 600
 EXPORT_RETRY_SECONDS = 10
-_MAKING = threading.Lock()
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -112,17 +111,6 @@ class ExportPlaces:
                 self._waiting -= 1
 
 
-def export_places(app: Flask) -> ExportPlaces:
-    """The app's places for exports (made on first use)."""
-    with _MAKING:
-        places = app.extensions.get("export_places")
-        if places is None:
-            places = app.extensions["export_places"] = ExportPlaces(
-                int(app.config["EXPORTS_AT_ONCE"])
-            )
-    return places  # type: ignore[no-any-return]
-
-
 class Turn:
     """One export's place; given back once, when its stream ends or its client goes."""
 
@@ -148,7 +136,7 @@ class Turn:
 def export_turn() -> Turn:
     """Take a place among the exports being prepared (waiting ``EXPORT_WAIT`` seconds at
     most when it is first in line); none is a 503 that says when to try again."""
-    places = export_places(current_app)
+    places: ExportPlaces = current_app.extensions["export_places"]
     if not places.take(float(current_app.config["EXPORT_WAIT"])):
         raise ExportsBusy(
             "Other downloads are being prepared right now; try again in a few seconds.",

@@ -41,8 +41,7 @@ def funder(key: str) -> str:
     if not newest.total:
         raise RecordNotFound(f"no projects are funded by organisation {key[:80]!r}")
     tables = {s.dim: service.stats(req, (s.dim,)) for s in FUNDER_SECTIONS}
-    names = service.stats(req, ("funder",)).rows
-    name = next((r.labels[0] for r in names if r.keys[0] == key), key)
+    name = next((f.name for h in newest.hits for f in h.funders if f.key == key and f.name), key)
     first = tables["year"]
     return render_template(
         "funder.html",

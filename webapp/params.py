@@ -36,8 +36,8 @@ SCALAR_PARAMS = (
     "include_twins",
 )
 
-API_PARAMS = (*SCALAR_PARAMS, *LIST_PARAMS, "by", "top", "cursor")
-API_PARAMS += ("type", "size_by", "min_weight")  # the ecosystem's view
+# what the API reads beyond a search: statistics, the walk, the ecosystem's view
+API_PARAMS = (*SCALAR_PARAMS, *LIST_PARAMS, "by", "top", "cursor", "type", "size_by", "min_weight")
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")  # not int()'s " 5" or "1_000"
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not fromisoformat's 20240630 or 2024-W01

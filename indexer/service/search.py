@@ -157,7 +157,7 @@ class SearchService:
         m = self._match(req, ranked=False)
         v = m.version
         g = v.caches.graphs.get(
-            (_state_key(req), req.lang),
+            _state_key(req),  # the language too: the labels
             lambda: ecosystems.graph(v.table, m.final, v.labels, req.lang),
         )
         return ecosystems.shown(g, v.table.uids, req, types, size, top, min_weight)
