@@ -44,6 +44,7 @@ from indexer.building.parallel import (
     full_build,
     merge_labels,
 )
+from indexer.building.people import save_people
 from indexer.building.versions import (
     MANIFEST,
     SUPERSEDED,
@@ -183,6 +184,7 @@ def _build(
             report = _full(config, target, expected, registry, quiet, procs)
         report.store_seq = seq
         _save_withdrawn(target, config)
+        save_people(target, config.store_path)
         save_registry(target, registry)
         validate(target, expected)
         report.doc_count = expected

@@ -63,13 +63,26 @@ def org_key(org: OrgRef) -> str | None:
 LEAD_ROLES = frozenset({"Principal Investigator", "Coordinator", "Projektledare", "Koordinator"})
 
 
+def leads(person: Person) -> bool:
+    """Whether a person leads their project (principal investigator, coordinator)."""
+    return bool({person.role.en, person.role.sv} & LEAD_ROLES)
+
+
+_KEY = re.compile(r"[\w.\-:~]{1,64}")  # a filter value and a page address, as it stands
+
+
 def person_key(source: str, person: Person) -> str | None:
     """A person's key across records: ``orcid:<ORCID>``, else ``<source>-<person id>`` (a
-    source's own id, stable within it), else None (a name alone is not a person)."""
+    source's own id, stable within it; one that would not fit a filter value, by length or
+    characters, becomes ``<source>-h<its hash>``), else None (a name alone is not a person)."""
     if person.orcid:
         return f"orcid:{person.orcid}"
     if person.person_id:
-        return f"{source}-{person.person_id}".replace("/", "~").replace(" ", "")
+        key = f"{source}-{person.person_id}".replace("/", "~").replace(" ", "")
+        if _KEY.fullmatch(key):
+            return key
+        digest = hashlib.sha1(person.person_id.encode()).hexdigest()[:16]
+        return f"{source[:40]}-h{digest}"
     return None
 
 
@@ -146,11 +159,11 @@ def _people(p: Project) -> list[list[Any]]:
         key = person_key(p.source, person)
         if key is None:
             continue
-        leads = bool({person.role.en, person.role.sv} & LEAD_ROLES)
+        lead = leads(person)
         if key in out:
-            out[key][2] = out[key][2] or leads
+            out[key][2] = out[key][2] or lead
         else:
-            out[key] = [key, person.name, leads]
+            out[key] = [key, person.name, lead]
     return list(out.values())
 
 

@@ -15,7 +15,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 
-SCHEMA_VERSION = "4"  # 4: the stored facts name people and facility owners (the ecosystem)
+SCHEMA_VERSION = "5"  # 4: the facts name people and facility owners; 5: person keys all fit
 
 # Facet name -> index field. The order is the order facets are shown in.
 FACET_FIELDS: dict[str, str] = {

@@ -11,7 +11,7 @@ mapped to an HTTP status at the edge. Callers import from ``indexer.service``, n
 modules: what lies behind the door may move.
 """
 
-from indexer.documents.projects import org_key
+from indexer.documents.projects import org_key, person_key
 from indexer.documents.sources import source_label
 from indexer.engine import FACET_FIELDS
 from indexer.errors import (
@@ -41,7 +41,9 @@ from indexer.service.ecosystem import (
 )
 from indexer.service.export import HIT_COLUMNS, hit_rows, iter_csv, safe_cell, stats_rows, write_csv
 from indexer.service.facets import project_status
+from indexer.service.people import canonical_key, people_of, role_of
 from indexer.service.request import (
+    FILTERS,
     LANGS,
     MAX_DEPTH,
     MAX_FACET_SIZE,
@@ -63,6 +65,9 @@ from indexer.service.results import (
     FacetValue,
     Hit,
     OrgName,
+    PersonCount,
+    PersonName,
+    PersonProfile,
     ProjectFacility,
     SearchResult,
     StatsRow,
@@ -86,6 +91,7 @@ __all__ = [
     "graphml",
     "node_rows",
     "FACET_FIELDS",
+    "FILTERS",
     "HIT_COLUMNS",
     "LANGS",
     "MAX_DEPTH",
@@ -106,6 +112,9 @@ __all__ = [
     "InvalidQuery",
     "InvalidRequest",
     "OrgName",
+    "PersonCount",
+    "PersonName",
+    "PersonProfile",
     "ProjectFacility",
     "RecordMoved",
     "RecordNotFound",
@@ -121,7 +130,11 @@ __all__ = [
     "country_name",
     "hit_rows",
     "iter_csv",
+    "canonical_key",
     "org_key",
+    "people_of",
+    "person_key",
+    "role_of",
     "project_status",
     "safe_cell",
     "source_label",

@@ -17,12 +17,16 @@ paths (a path without a level-3 code keeps its share out of the graph):
 
 - ``funds`` funder -> organisation (the coordinator of the projects it funded);
 - ``coordinates`` organisation -> subject;
-- ``uses`` organisation -> facility (its projects name the facility);
+- ``uses`` organisation -> facility (its projects use the facility: the project record names
+  it, as CERIF does, or the facility registry links them: the project's text names the
+  facility, with the evidence on the project page, or the project is a grant to it);
 - ``hosts`` organisation -> facility (the facility's owners; a facility counts when it matches
   the search or a matching project uses it; weight: the matching projects that use it, at
   least 1);
 - ``leads`` / ``works-at`` person -> organisation (principal investigators and coordinators
-  lead; everyone else works at the project's coordinator);
+  lead; everyone else works at the project's coordinator); a person record that names an
+  organisation of the graph as an affiliation (a CERIF Person) ``works-at`` it too (weight:
+  the projects, at least 1);
 - ``shares-people`` and ``shares-facility`` organisation -> organisation (the smaller key
   first): people whose projects have both as coordinators, facilities both use. SweCRIS names
   only a project's coordinating organisation, so partners appear only this way.
@@ -38,7 +42,8 @@ them; the result says how many nodes and edges were left out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -49,6 +54,7 @@ import networkx as nx
 from indexer.documents.projects import Labels
 from indexer.errors import InvalidRequest
 from indexer.service.facets import DocTable
+from indexer.service.people import People
 from indexer.service.request import SearchRequest
 from indexer.service.results import EcoEdge, EcoNode, Ecosystem
 
@@ -67,6 +73,7 @@ SIZES = ("sek", "projects")
 DEFAULT_TOP = 300
 MAX_TOP = 2000
 EDGE_PROJECTS = 20  # project uids listed per edge (its count says how many there are)
+_FACTS = ("hosts", "works-at")  # links that stand without projects: weight 1 when they have none
 _LABEL_FACET = {"organisation": "org", "funder": "funder", "facility": "facility"}
 
 
@@ -93,8 +100,17 @@ def check_view(types: Iterable[str], size: str, top: int, min_weight: int) -> No
         raise InvalidRequest("min_weight must be a whole number from 1")
 
 
-def graph(table: DocTable, docs: AbstractSet[int], labels: Labels, lang: str) -> nx.MultiDiGraph:
-    """The whole graph of ``docs`` (matching documents; facilities among them join as nodes)."""
+def graph(
+    table: DocTable,
+    docs: AbstractSet[int],
+    labels: Labels,
+    lang: str,
+    people: People | None = None,
+    linked: Callable[[str], Iterable[str]] | None = None,
+) -> nx.MultiDiGraph:
+    """The whole graph of ``docs`` (matching documents; facilities among them join as nodes;
+    with ``people``, the person records affiliated to its organisations too; ``linked``: the
+    facilities the registry links a project uid to, beyond those its record names)."""
     nodes: dict[str, _Weight] = {}
     edges: dict[tuple[str, str, str], _Weight] = {}
     names: dict[str, str] = {}
@@ -135,7 +151,7 @@ def graph(table: DocTable, docs: AbstractSet[int], labels: Labels, lang: str) ->
             node(f"subject:{code}", doc, sek)
             if org:
                 edge(org, f"subject:{code}", "coordinates", doc, sek)
-        for uid in f["facilities"]:
+        for uid in sorted(_used(f, table.uids[doc], linked)):
             facilities.add(uid)
             node(f"facility:{uid}", doc, total)
             if org:
@@ -149,17 +165,42 @@ def graph(table: DocTable, docs: AbstractSet[int], labels: Labels, lang: str) ->
                 edge(pid, org, "leads" if leads else "works-at", doc, total)
                 by_person.setdefault(pid, set()).add(org)
     _hosts(table, facilities, nodes, edges)
+    if people is not None:
+        _affiliations(people, nodes, edges, names)
     g = nx.MultiDiGraph()
     for nid, w in nodes.items():
         kind, key = nid.split(":", 1)
         label = names.get(nid) or _label(labels, kind, key, lang)
         g.add_node(nid, type=kind, key=key, label=label, projects=len(w.projects), sek=w.sek)
     for (a, b, kind), w in edges.items():
-        weight = len(w.projects) or (1 if kind == "hosts" else 0)  # hosting is a fact of its own
+        weight = len(w.projects) or (1 if kind in _FACTS else 0)
         g.add_edge(a, b, key=kind, kind=kind, weight=weight, sek=w.sek, docs=w.projects)
     _shared(g, by_person, "shares-people")
     _shared(g, by_facility, "shares-facility")
     return g
+
+
+def _used(
+    f: dict[str, Any], uid: str | None, linked: Callable[[str], Iterable[str]] | None
+) -> set[str]:
+    """The facilities a project uses: those its record names and those the registry links."""
+    used = set(f["facilities"])
+    if linked is not None and uid:
+        used.update(linked(uid))
+    return used
+
+
+def used_facilities(
+    table: DocTable, docs: AbstractSet[int], linked: Callable[[str], Iterable[str]] | None
+) -> Counter[str]:
+    """How many projects of ``docs`` use each facility, by the rule of the ``uses`` links,
+    without making a graph (an organisation page's list)."""
+    counts: Counter[str] = Counter()
+    for doc in docs & table.canonical & table.projects:
+        f = table.facts[doc]
+        if f is not None:
+            counts.update(_used(f, table.uids[doc], linked))
+    return counts
 
 
 def _hosts(
@@ -184,6 +225,22 @@ def _hosts(
             oid = f"organisation:{owner}"
             nodes.setdefault(oid, _Weight())
             edges[(oid, fid, "hosts")] = _Weight(set(used), nodes[fid].sek)
+
+
+def _affiliations(
+    people: People,
+    nodes: dict[str, _Weight],
+    edges: dict[tuple[str, str, str], _Weight],
+    names: dict[str, str],
+) -> None:
+    """Person -> organisation (works-at) for every person record that names an organisation
+    of the graph as an affiliation (a CERIF Person), whether or not a project names them."""
+    for nid in [n for n in nodes if n.startswith("organisation:")]:
+        for key in people.by_org.get(nid.split(":", 1)[1], ()):
+            pid = f"person:{key}"
+            names.setdefault(pid, people.names[key])
+            nodes.setdefault(pid, _Weight())
+            edges.setdefault((pid, nid, "works-at"), _Weight())
 
 
 def _facility_documents(table: DocTable) -> dict[str, int]:

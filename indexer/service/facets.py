@@ -12,7 +12,7 @@ chosen level-1 area narrows the level-3 list, a chosen level-3 group the level-5
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +50,10 @@ class DocTable:
     _status_counts: dict[tuple[int, str, bool], int] = field(default_factory=dict)
     #: What other modules derive from the table once per version (statistics groups).
     derived: dict[str, Any] = field(default_factory=dict)
+    #: Filters that are no facet (``person``): name -> the documents of some values.
+    other_filters: dict[str, Callable[[tuple[str, ...]], frozenset[int]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def load(cls, n: int, docs: Iterable[tuple[int, dict[str, Any]]]) -> DocTable:
@@ -179,6 +183,8 @@ class DocTable:
         return found
 
     def selection(self, facet: str, values: tuple[str, ...]) -> frozenset[int]:
+        if facet in self.other_filters:
+            return self.other_filters[facet](values)
         index = self.by_value.get(facet, {})
         out: set[int] = set()
         for v in values:

@@ -37,6 +37,11 @@ class FacilityMaps:
         target = self.aliases.get(uid)
         return target if target and target != uid else None
 
+    def uids_of(self, uid: str) -> list[str]:
+        """The uids of the facilities project ``uid`` is linked to (uses, names, is a grant
+        of)."""
+        return [link["uid"] for link in self._read(PROJECTS_FILE).get(uid, ())]
+
     def of_project(self, uid: str, lang: str) -> list[ProjectFacility]:
         out = []
         for link in self._read(PROJECTS_FILE).get(uid, ()):

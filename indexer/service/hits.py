@@ -14,11 +14,11 @@ import json
 from typing import Any
 
 from harvesters.core.records import Facility, OrgRef, Project, Record, Text, record_from_dict
-from indexer.documents.projects import org_key
+from indexer.documents.projects import leads, org_key, person_key
 from indexer.engine import Snapshot
 from indexer.service.caches import Lru
 from indexer.service.facets import DocTable
-from indexer.service.results import Hit, OrgName
+from indexer.service.results import Hit, OrgName, PersonName
 from indexer.service.snippets import SNIPPET_CHARS, Snippets
 
 
@@ -113,6 +113,7 @@ class HitMaker:
             score=score,
             twin_of=p.twin_of,
             twins=p.twins,
+            leaders=leaders(p),
             source_record=p,
         )
 
@@ -136,6 +137,16 @@ class HitMaker:
             cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
             text = cut + " …"
         return html.escape(text, quote=True)
+
+
+def leaders(p: Project) -> tuple[PersonName, ...]:
+    """The people who lead a project (principal investigator, coordinator), each once."""
+    out: dict[str, PersonName] = {}
+    for person in p.people:
+        if leads(person):
+            key = person_key(p.source, person)
+            out.setdefault(key or person.name, PersonName(key, person.name))
+    return tuple(out.values())
 
 
 def _parse(snapshot: Snapshot, docnum: int) -> Record:

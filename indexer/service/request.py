@@ -30,6 +30,8 @@ SORTS = (
 )
 STATUSES = ("ongoing", "finished", "upcoming")
 LANGS = ("en", "sv")
+FILTER_ONLY = ("person",)  # filters with no facet: a person's projects (``person_key``)
+FILTERS = (*FACET_FIELDS, *FILTER_ONLY)
 STAT_DIMENSIONS = ("year", "funder", "org", "org_type", "award", "subject1", "subject3", "subject5")
 VALUE_PATTERN = r"^[\w.\-:/~]{1,64}$"  # a facet value (a code)
 YEAR_PATTERN = r"^[0-9]{4}$"  # a funding year
@@ -72,10 +74,8 @@ class SearchRequest:
             if s not in STATUSES:
                 raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}, not {s!r}")
         for name, values in self.filters.items():
-            if name not in FACET_FIELDS:
-                raise InvalidRequest(
-                    f"unknown filter {name!r}; filters are {', '.join(FACET_FIELDS)}"
-                )
+            if name not in FILTERS:
+                raise InvalidRequest(f"unknown filter {name!r}; filters are {', '.join(FILTERS)}")
             if len(values) > MAX_FILTER_VALUES:
                 raise InvalidRequest(f"at most {MAX_FILTER_VALUES} values per filter")
             for v in values:

@@ -35,6 +35,49 @@ class OrgName:
 
 
 @dataclass(frozen=True)
+class PersonName:
+    """A person named on a record: ``key`` (``person_key``) is None when the source gives a
+    name alone, which is no one's page."""
+
+    key: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class PersonCount:
+    """A person with the projects of a selection they are on, and lead."""
+
+    key: str
+    name: str
+    projects: int
+    leads: int = 0
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """What a person page shows besides the lists the search gives: who they are (name, ORCID,
+    the identifiers and affiliations of their person record, if a source keeps one), how many
+    projects they are on and lead, and who they share projects with."""
+
+    key: str
+    name: str
+    orcid: str | None
+    projects: int
+    leads: int
+    coworkers: tuple[PersonCount, ...]
+    more_coworkers: int
+    affiliations: tuple[OrgName, ...] = ()
+    identifiers: tuple[tuple[str, str], ...] = ()
+    sources: tuple[str, ...] = ()  # the sources of their person records
+    twins_only: bool = False  # named only on the duplicate copies of twin projects
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["identifiers"] = [{"type": t, "value": v} for t, v in self.identifiers]
+        return data
+
+
+@dataclass(frozen=True)
 class ProjectFacility:
     """A facility linked to a project: how (``Link.kind``) and the evidence for it."""
 
@@ -64,6 +107,7 @@ class Hit:
     score: float | None = None
     twin_of: str | None = None
     twins: tuple[str, ...] = ()
+    leaders: tuple[PersonName, ...] = ()  # a project's principal investigators, coordinators
     source_record: Any = field(default=None, repr=False, compare=False)  # a Project or Facility
 
     @property

@@ -40,17 +40,22 @@ from indexer.errors import (
 from indexer.service import ecosystem as ecosystems
 from indexer.service.caches import VersionCaches
 from indexer.service.facility_order import facility_order
-from indexer.service.hits import HitMaker, body, title
+from indexer.service.hits import HitMaker
+from indexer.service.people import canonical_key
 from indexer.service.request import SearchRequest, check_dimensions
 from indexer.service.results import (
     Ecosystem,
+    FacetValue,
     Hit,
+    PersonCount,
+    PersonProfile,
     ProjectFacility,
     SearchResult,
     StatsTable,
     Window,
 )
 from indexer.service.served import ServedVersion, open_served
+from indexer.service.similar import similar_hits
 from indexer.service.stats import statistics
 
 SORT_FIELDS = {
@@ -62,7 +67,6 @@ SORT_FIELDS = {
     "amount_asc": ("amount", False),
 }
 EXPORT_CAP = 50_000
-SIMILAR_FIELD = "text_exact"
 WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
@@ -158,7 +162,9 @@ class SearchService:
         v = m.version
         g = v.caches.graphs.get(
             _state_key(req),  # the language too: the labels
-            lambda: ecosystems.graph(v.table, m.final, v.labels, req.lang),
+            lambda: ecosystems.graph(
+                v.table, m.final, v.labels, req.lang, v.people, v.facility_maps.uids_of
+            ),
         )
         return ecosystems.shown(g, v.table.uids, req, types, size, top, min_weight)
 
@@ -217,30 +223,46 @@ class SearchService:
         return self._current().facility_maps.of_project(uid_of(source, source_id), lang)
 
     def similar(self, source: str, source_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
+        """The records most like this one (``indexer.service.similar``)."""
         version = self._current()
-        snapshot = self._snapshot(version)
-        docnum = snapshot.document_number(uid_of(source, source_id))
-        if docnum is None:
-            raise RecordNotFound(f"no project {source_id!r} in {source}")
-        p = record_from_dict(json.loads(snapshot.stored(docnum)["record"]))
-        name, long = title(p), body(p)
-        text = " ".join(t for t in (name.sv, name.en, long.sv, long.en) if t)
-        if not text:
-            return []
-        skip = {docnum}
-        related = {uid_of(source, t) for t in getattr(p, "twins", ())}
-        table = version.table
-        same_kind = table.projects if docnum in table.projects else table.live - table.projects
-        maker = HitMaker(version.table, lang, today_int(), version.caches.records)
-        out: list[Hit] = []
-        within = version.table.canonical & same_kind
-        for other, uid in snapshot.similar(docnum, SIMILAR_FIELD, text, limit * 3, 20, within):
-            if other in skip or uid in related:
-                continue
-            out.append(maker.from_docnum(snapshot, other))
-            if len(out) == limit:
-                break
-        return out
+        return similar_hits(version, self._snapshot(version), source, source_id, limit, lang)
+
+    def facilities_used(self, request: SearchRequest) -> list[FacetValue]:
+        """The facilities the projects ``request`` matches use (the ecosystem's ``uses``
+        rule), with how many projects use each, most first."""
+        m = self._match(replace(request, page=1, size=1, with_facets=False).validated(), False)
+        v = m.version
+        counts = ecosystems.used_facilities(v.table, m.final, v.facility_maps.uids_of)
+        out = [
+            FacetValue(u, v.labels.get("facility", u, request.lang), n) for u, n in counts.items()
+        ]
+        return sorted(out, key=lambda x: (-x.count, x.label.casefold(), x.value))
+
+    def person(self, key: str, lang: str = "en") -> PersonProfile:
+        """A person page's facts (``indexer.service.people``); ``RecordNotFound`` if none."""
+        v = self._current()
+        table = v.table
+        return v.people.profile(key, table.facts, table.live_canonical, table.live, lang)
+
+    def people(self, request: SearchRequest, limit: int = 20) -> tuple[list[PersonCount], int]:
+        """The people of the projects ``request`` matches, those who lead most first, and
+        how many people they are in all."""
+        m = self._match(replace(request, page=1, size=1, with_facets=False).validated(), False)
+        return m.version.people.counted(m.version.table.facts, m.final, limit)
+
+    def people_named(self, text: str, limit: int = 8) -> list[PersonCount]:
+        """People whose names hold every word of ``text``, most projects first."""
+        v = self._current()
+        return v.people.named(text, v.table.live_canonical, v.table.live, limit)
+
+    def person_name(self, key: str) -> str | None:
+        """The name of the person ``key``, if the version knows them (a filter's label)."""
+        people = self._current().people
+        return people.names.get(canonical_key(key))
+
+    def affiliated(self, org: str) -> list[PersonCount]:
+        """The people whose person records name organisation ``org`` as an affiliation."""
+        return self._current().people.affiliated(org)
 
     def drop_caches(self) -> None:
         """Forget every cached ranking, record, snippet and facet count of the version being

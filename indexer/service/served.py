@@ -3,8 +3,8 @@
 ``open_served(path)`` opens the version's Whoosh index and reads, once, everything requests
 share: the document table (with the statistics and sort orders made as it opens, not by the
 first requests), the facet labels, the compound lexicon, the withdrawn records, the snippet
-maker and the version's caches. ``ServedVersion`` holds them; the facility maps are read when
-first asked for.
+maker, the people (``indexer.service.people``) and the version's caches. ``ServedVersion``
+holds them; the facility maps are read when first asked for.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from typing import Any
 
 from indexer.analysis.compounds import Decompounder
 from indexer.building.build import COMPOUNDS_FILE, LABELS_FILE, WITHDRAWN_FILE
+from indexer.building.people import load_people
 from indexer.building.versions import read_manifest
 from indexer.documents.projects import Labels
 from indexer.engine import Index, no_cyclic_gc, open_version, settle_after_open
 from indexer.service.caches import VersionCaches
 from indexer.service.facets import DocTable
 from indexer.service.facility_maps import FacilityMaps
+from indexer.service.people import PERSON_FILTER, People
 from indexer.service.snippets import Snippets
 from indexer.service.stats import prepare as prepare_statistics
 
@@ -39,6 +41,7 @@ class ServedVersion:
     decompounder: Decompounder | None
     withdrawn: frozenset[str]
     snippets: Snippets
+    people: People
     caches: VersionCaches = field(default_factory=VersionCaches)
 
     @cached_property
@@ -67,9 +70,11 @@ def open_served(path: Path) -> ServedVersion:
         else frozenset()
     )
     snippets = Snippets(index.schema, SNIPPET_FIELDS)
+    people = People.load(table.facts, load_people(path))
+    table.other_filters[PERSON_FILTER] = people.selection
     caches = VersionCaches.for_size(table.n)
     version = ServedVersion(
-        path, manifest, index, table, labels, decompounder, withdrawn, snippets, caches
+        path, manifest, index, table, labels, decompounder, withdrawn, snippets, people, caches
     )
     settle_after_open(table.n)
     return version
