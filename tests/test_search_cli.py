@@ -93,6 +93,14 @@ def test_search_filters_narrow_the_total(capsys, kth_home: Path, kth_service) ->
     assert both["total"] == kth_service.count(req) > vr
 
 
+def test_search_by_person(capsys, kth_home: Path) -> None:
+    data = run_json(capsys, kth_home, "search", "--person", "orcid:0000-0002-5407-0835")
+    assert data["total"] == 8 and data["filters"] == {"person": ["orcid:0000-0002-5407-0835"]}
+    assert all(
+        any(p["key"] == "orcid:0000-0002-5407-0835" for p in h["leaders"]) for h in data["hits"]
+    )
+
+
 def test_search_query_with_filters_and_sort(capsys, kth_home: Path, kth_service) -> None:
     args = ("search", "battery", "--org-type", "university", "--sort", "amount_desc")
     data = run_json(capsys, kth_home, *args, "--size", "20")

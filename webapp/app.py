@@ -67,8 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
-    from webapp import api, ecosystem, exports, facilities, funders, orgs, pages, stats
+    from webapp import api, ecosystem, exports, facilities, funders, orgs, pages, people, stats
     from webapp.openapi import document as openapi
+
+    app.jinja_env.globals.update(person_url=people.person_url)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(facilities.bp)
@@ -80,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports.bp)
     app.extensions["export_places"] = exports.ExportPlaces(int(app.config["EXPORTS_AT_ONCE"]))
     app.register_blueprint(orgs.bp)
+    app.register_blueprint(people.bp)
     errors.register(app)
 
     @app.before_request

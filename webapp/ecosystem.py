@@ -36,6 +36,7 @@ from webapp.charts import format_number
 from webapp.exports import csv_response, export_request
 from webapp.i18n import current_lang, t
 from webapp.params import state, whole_number, with_params
+from webapp.people import person_url
 from webapp.service import search_service
 
 bp = Blueprint("ecosystem", __name__)
@@ -72,8 +73,8 @@ def _links() -> dict[str, str]:
 
 
 def node_url(node: EcoNode) -> str:
-    """The page of an actor: an organisation's, a funder's, a facility's; else the search for
-    it (a subject group, a person)."""
+    """The page of an actor: an organisation's, a funder's, a facility's, a person's; a
+    subject group's is the search for it."""
     if node.type == "organisation":
         return "/org/" + quote(node.key, safe="")
     if node.type == "facility":
@@ -81,12 +82,9 @@ def node_url(node: EcoNode) -> str:
         return f"/facility/{quote(source, safe='')}/{quote(source_id)}"
     if node.type == "funder":
         return "/funder/" + quote(node.key, safe="")
-    if node.type == "subject":
-        return "/search?" + urlencode({"subject3": node.key})
-    if node.key.startswith("orcid:"):
-        return "/search?" + urlencode({"q": node.key})
-    name = node.label.replace('"', " ")  # a quote in a name must not end the phrase
-    return "/search?" + urlencode({"q": f'person:"{name}"'})
+    if node.type == "person":
+        return person_url(node.key) or ""
+    return "/search?" + urlencode({"subject3": node.key})
 
 
 def _as_dict(eco: Ecosystem) -> dict[str, Any]:

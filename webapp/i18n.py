@@ -258,6 +258,47 @@ TEXTS.update(
         "works-at": {"en": "works at", "sv": "arbetar vid"},
         "shares-people": {"en": "shares people with", "sv": "delar personer med"},
         "shares-facility": {"en": "shares facilities with", "sv": "delar infrastruktur med"},
+        "person": {"en": "Person", "sv": "Person"},
+        "person_lead": {
+            "en": "The projects this person is named on, with their role, and who they work with.",
+            "sv": "Projekten som personen är med i, med sin roll, och vilka hen arbetar med.",
+        },
+        "person_projects": {"en": "Projects", "sv": "Projekt"},
+        "person_leads": {"en": "leads {n}", "sv": "leder {n}"},
+        "person_all": {"en": "These projects in the search", "sv": "Projekten i sökningen"},
+        "person_network": {"en": "The network", "sv": "Nätverket"},
+        "person_coworkers": {"en": "Works with", "sv": "Arbetar med"},
+        "person_shared": {"en": "shared projects", "sv": "gemensamma projekt"},
+        "person_shared_one": {"en": "shared project", "sv": "gemensamt projekt"},
+        "person_more": {"en": "and {n} more", "sv": "och {n} till"},
+        "person_affiliations": {"en": "Affiliations", "sv": "Anknytning"},
+        "person_identifiers": {"en": "Identifiers", "sv": "Identifierare"},
+        "person_record": {"en": "Person record from", "sv": "Personpost från"},
+        "person_no_projects": {
+            "en": "No project in this data names this person; a source keeps them as a person "
+            "record.",
+            "sv": "Inget projekt i dessa data nämner personen; en källa har hen som personpost.",
+        },
+        "person_key_note": {
+            "en": "Known here by ORCID, or else by the source's own person id, which the source "
+            "may change between exports.",
+            "sv": "Känd här genom ORCID, annars genom källans eget person-id, som källan kan "
+            "ändra mellan uttag.",
+        },
+        "people_named": {"en": "People named so", "sv": "Personer med det namnet"},
+        "leader": {"en": "Project leader", "sv": "Projektledare"},
+        "leaders": {"en": "Project leaders", "sv": "Projektledare"},
+        "org_people": {"en": "People affiliated", "sv": "Anknutna personer"},
+        "org_active": {"en": "Most active people", "sv": "Mest aktiva personer"},
+        "org_active_note": {
+            "en": "Named on its projects; those who lead most first. {n} people in all.",
+            "sv": "Med i dess projekt; de som leder flest först. {n} personer totalt.",
+        },
+        "org_uses": {
+            "en": "Facilities its projects use",
+            "sv": "Infrastruktur som dess projekt använder",
+        },
+        "projects_led": {"en": "led", "sv": "ledda"},
     }
 )
 

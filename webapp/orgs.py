@@ -6,9 +6,11 @@ language, its projects as coordinator (ongoing first, then upcoming, then finish
 first; paginated), totals, and projects and SEK by funding year and by funder (tables and SVG
 charts). ``GET /org/<key>.csv`` is the same list as CSV, in the columns of ``/search.csv``.
 The page also lists the facilities the organisation owns (an owner with no project, such as
-a CERIF OrgUnit or an owner without an org number, gets a page of its facilities). Everything
-goes through the search service with the ``org`` filter; an organisation with neither
-projects nor facilities is a 404.
+a CERIF OrgUnit or an owner without an org number, gets a page of its facilities), the
+facilities its projects use, the people most active on its projects (those who lead most
+first) and the people whose person records name it as an affiliation (a CERIF Person; such an
+organisation gets a page for them alone). Everything goes through the search service with the
+``org`` filter; an organisation with no projects, facilities or people is a 404.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from indexer.service import (
     MAX_SIZE,
     Hit,
     InvalidRequest,
+    PersonCount,
     RecordNotFound,
     SearchRequest,
     SearchResult,
@@ -43,6 +46,7 @@ from webapp.stats import value_url
 bp = Blueprint("orgs", __name__)
 
 STATUS_ORDER = ("ongoing", "upcoming", "finished")
+ACTIVE_PEOPLE = 20
 
 
 def org_request(key: str, lang: str) -> SearchRequest:
@@ -68,8 +72,9 @@ def page(key: str) -> str:
     facilities = service.search(
         replace(req, filters={"org": (key,), "kind": ("facility",)}, size=MAX_SIZE)
     )
-    if not total and not facilities.total:
-        raise RecordNotFound(f"no projects or facilities of organisation {key[:80]!r}")
+    affiliated = service.affiliated(key)
+    if not total and not facilities.total and not affiliated:
+        raise RecordNotFound(f"no projects, facilities or people of organisation {key[:80]!r}")
     size = min(int(current_app.config["PAGE_SIZE"]), MAX_SIZE)
     last = min(max(1, -(-total // size)), MAX_DEPTH // size)
     current = _page_number(last)
@@ -83,8 +88,15 @@ def page(key: str) -> str:
     return render_template(
         "org.html",
         key=key,
-        name=_name(service.stats(req, ("org",)), key) if total else _owner(facilities, key),
+        name=_name(service.stats(req, ("org",)), key)
+        if total
+        else _owner(facilities, key)
+        if facilities.total
+        else _affiliation(service, affiliated, key, lang),
         facilities=facilities,
+        uses=_uses(service, req) if total else [],
+        people=service.people(req, ACTIVE_PEOPLE) if total else ([], 0),
+        affiliated=affiliated,
         org_type=next((r.labels[0] for r in org_type.rows if r.keys[0]), None),
         total_projects=format_number(by_year.total_projects, lang),
         total_sek=format_number(by_year.total_sek, lang),
@@ -101,7 +113,9 @@ def page(key: str) -> str:
             "next": _page_url(current + 1) if current < last else None,
         },
         csv_url=f"/org/{quote(key, safe='')}.csv",
+        total=total,
         search_url="/search" + q,
+        ecosystem_url="/ecosystem" + q,
         stats_url="/stats" + q,
         fmt=lambda v: format_number(v, lang),
     )
@@ -130,6 +144,30 @@ def _owner(facilities: SearchResult, key: str) -> str:
         for o in h.record.get("owners") or ():
             if org_key(OrgRef(o.get("id"), Text(**(o.get("name") or {})))) == key:
                 return str(Text(**(o.get("name") or {})).get(current_lang()) or key)
+    return key
+
+
+def _uses(service: SearchService, req: SearchRequest) -> list[dict[str, Any]]:
+    """The facilities the organisation's projects use, most projects first."""
+    out = []
+    for v in service.facilities_used(req):
+        source, _, fid = v.value.partition(":")
+        out.append(
+            {
+                "url": f"/facility/{quote(source, safe='')}/{quote(fid)}",
+                "label": v.label,
+                "projects": v.count,
+            }
+        )
+    return out
+
+
+def _affiliation(service: SearchService, affiliated: list[PersonCount], key: str, lang: str) -> str:
+    """The organisation's name as its people's records give it."""
+    for p in affiliated:
+        for a in service.person(p.key, lang).affiliations:
+            if a.key == key and a.name:
+                return a.name
     return key
 
 

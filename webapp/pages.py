@@ -7,6 +7,7 @@ the only markup let through is the snippet, which the indexer builds as escaped 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from indexer.service import (
     SearchResult,
     country_name,
     org_key,
+    people_of,
     project_status,
     source_label,
     status_for_home,
@@ -42,14 +44,16 @@ def search_request(lang: str):  # type: ignore[no-untyped-def]
 def search() -> str:
     lang = current_lang()
     req = search_request(lang)
-    result = search_service(current_app).search(req)
+    service = search_service(current_app)
+    result = service.search(req)
     pairs = state(request.args)
     return render_template(
         "search.html",
         result=result,
         noun=count_noun(result),
         facets=[_facet_view(f, pairs) for f in result.facets if f.values or f.selected],
-        chips=_chips(result, pairs),
+        chips=_chips(result, pairs, service.person_name),
+        people=service.people_named(req.q) if req.q.strip() and req.page == 1 else [],
         clear_url=without_filters(pairs),
         pages=_pagination(result, pairs),
         sorts=[(s, t(s), with_params(pairs, sort=s)) for s in SORTS],
@@ -78,6 +82,7 @@ def project(source: str, pid: str) -> Response | str:
         "project.html",
         p=p,
         facilities=service.project_facilities(source, pid, lang),
+        people=people_of(p),
         source_name=source_label(p.source).get(lang),
         similar=similar,
         status=status,
@@ -170,8 +175,14 @@ def _facet_view(facet: Facet, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
-def _chips(result: SearchResult, pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+def _chips(
+    result: SearchResult,
+    pairs: list[tuple[str, str]],
+    person_name: Callable[[str], str | None],
+) -> list[dict[str, str]]:
+    """A chip per chosen filter value, each a link that removes it."""
     labels = {(f.name, v.value): v.label for f in result.facets for v in f.values}
+    labels.update({("person", v): person_name(v) or v for k, v in pairs if k == "person"})
     chips = []
     for name, value in pairs:
         if (name, value) in labels or name in ("status",):

@@ -2,9 +2,10 @@
 
 Every state of a search lives in the query string, so any page can be bookmarked and shared:
 ``q``, ``page``, ``size``, ``sort``, ``lang``, one parameter per facet (repeatable: ``funder``,
-``org``, ``org_type``, ``award``, ``year``, ``subject1``, ``subject3``, ``subject5``),
-``status`` (repeatable), ``on``, ``amount_min``, ``amount_max`` and ``include_twins``. Unknown
-parameters are ignored; a known one with a bad value raises ``InvalidRequest`` (a 400).
+``org``, ``org_type``, ``award``, ``year``, ``subject1``, ``subject3``, ``subject5``...), the
+``person`` filter (a person's key: their projects), ``status`` (repeatable), ``on``,
+``amount_min``, ``amount_max`` and ``include_twins``. Unknown parameters are ignored; a known
+one with a bad value raises ``InvalidRequest`` (a 400).
 
 Pages read an empty value as absent (an HTML form sends every field) and an unknown ``lang`` as
 no choice; the JSON API is stricter (``check_api_args``), as its OpenAPI document says: an empty
@@ -21,9 +22,9 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.service import FACET_FIELDS, LANGS, InvalidRequest, SearchRequest
+from indexer.service import FILTERS, LANGS, InvalidRequest, SearchRequest
 
-LIST_PARAMS = (*FACET_FIELDS, "status")
+LIST_PARAMS = (*FILTERS, "status")
 SCALAR_PARAMS = (
     "q",
     "page",
@@ -64,7 +65,7 @@ def request_from_args(
     if len(q) > max_query:
         raise InvalidRequest(f"the search text is {len(q)} characters; at most {max_query}")
     filters: dict[str, tuple[str, ...]] = {}
-    for name in FACET_FIELDS:
+    for name in FILTERS:
         values = tuple(v for v in args.getlist(name) if v != "")
         if values:
             filters[name] = values

@@ -209,7 +209,7 @@ def stat_section(
         "csv_url": "/stats.csv" + _with_by(pairs, (s.dim,), **top),
         "csv_semicolon_url": "/stats.csv" + _with_by(pairs, (s.dim,), delimiter="semicolon", **top),
         "json_url": "/stats.json" + _with_by(pairs, (s.dim,), **top),
-        "csv_all_url": "/stats.csv" + _with_by(pairs, (s.dim,)) if s.top else None,
+        "csv_all_url": "/stats.csv" + _with_by(pairs, (s.dim,)) if len(rows) > len(shown) else None,
     }
 
 

@@ -138,6 +138,9 @@ def _filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--access", action="append", default=[], help="facilities open to: companies")
     g.add_argument("--country", action="append", default=[], help="facility country, e.g. SE")
     g.add_argument("--source", action="append", default=[], help="record source, e.g. meril")
+    g.add_argument(
+        "--person", action="append", default=[], help="a person's key, e.g. orcid:0000-..."
+    )
     g.add_argument("--status", action="append", default=[], choices=STATUSES)
     g.add_argument("--on", type=date.fromisoformat, help="status date (default today)")
     g.add_argument("--amount-min", type=float)
@@ -158,6 +161,7 @@ def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
         "access",
         "country",
         "source",
+        "person",
     ):
         if getattr(args, name):
             filters[name] = tuple(getattr(args, name))

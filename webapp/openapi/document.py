@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from indexer.service import (
     FACET_FIELDS,
+    FILTERS,
     LANGS,
     MAX_DEPTH,
     MAX_FILTER_VALUES,
@@ -77,6 +78,10 @@ def _schemas() -> dict[str, Any]:
             description="The one shape of every error answer.",
         ),
         "OrgName": obj({"id": NSTR, "key": desc(NSTR, "Key of /org/{key}."), "name": NSTR}),
+        "PersonName": obj(
+            {"key": desc(NSTR, "Key of /person/{key} and the person filter."), "name": STR},
+            description="A person who leads a project; no key when the source gives a name alone.",
+        ),
         "Hit": obj(
             {
                 "uid": desc(STR, "source:id"),
@@ -92,6 +97,7 @@ def _schemas() -> dict[str, Any]:
                 "score": NNUM,
                 "twin_of": NSTR,
                 "twins": arr(STR),
+                "leaders": arr(ref("PersonName")),
             },
             description="One project in a list of results.",
         ),
@@ -114,7 +120,7 @@ def _schemas() -> dict[str, Any]:
         ),
         "Filters": obj(
             {
-                **dict.fromkeys(FACET_FIELDS, arr(STR)),
+                **dict.fromkeys(FILTERS, arr(STR)),
                 "status": arr(enum(STATUSES)),
                 "on": {"type": "string", "format": "date"},
                 "amount_min": {"type": "number"},
@@ -247,6 +253,8 @@ FILTER_TEXT = {
     "country": "a facility's country (ISO 3166 code), e.g. SE",
     "place": "a facility's county or town, e.g. se-skane",
     "source": "the source a record came from, e.g. meril",
+    "person": "a person's key (their projects): orcid:<ORCID>, else the source's person id, "
+    "e.g. orcid:0000-0002-5407-0835 or swecris-43471",
 }
 PARAM_TEXT = {
     "q": 'Search text: words (AND), OR, NOT or -word, "phrases", (groups), field:word, '
@@ -255,7 +263,7 @@ PARAM_TEXT = {
     "size": "Hits per page.",
     "sort": "Order of hits; relevance without search text sorts by start date, newest first.",
     "lang": "Language of labels and titles (else the lang cookie, Accept-Language, en).",
-    **{n: f"Filter on {FILTER_TEXT.get(n, n)}. Repeat for OR; filters AND." for n in FACET_FIELDS},
+    **{n: f"Filter on {FILTER_TEXT.get(n, n)}. Repeat for OR; filters AND." for n in FILTERS},
     "status": "Status on the day `on` (default today); repeat for OR.",
     "on": "The day status refers to.",
     "amount_min": "Least total SEK of a project.",
@@ -281,7 +289,7 @@ def _parameters(max_query: int, page_size: int) -> dict[str, Any]:
         "size": {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": page_size},
         "sort": enum(SORTS, default="relevance"),
         "lang": enum(LANGS),
-        **dict.fromkeys(FACET_FIELDS, arr(value, maxItems=MAX_FILTER_VALUES)),
+        **dict.fromkeys(FILTERS, arr(value, maxItems=MAX_FILTER_VALUES)),
         "year": arr({"type": "string", "pattern": YEAR_PATTERN}, maxItems=MAX_FILTER_VALUES),
         "status": arr(enum(STATUSES)),
         "on": {"type": "string", "format": "date"},
@@ -349,7 +357,7 @@ def _get(op: str, summary: str, params: list[str], ok: dict[str, Any], errors: s
 
 
 def _paths() -> dict[str, Any]:
-    filters = [*FACET_FIELDS, "status", "on", "amount_min", "amount_max", "include_twins"]
+    filters = [*FILTERS, "status", "on", "amount_min", "amount_max", "include_twins"]
     found = {"oneOf": [ref("SearchResult"), ref("WalkPage")]}
     return {
         "/api/v1/search": _get(
