@@ -51,6 +51,9 @@ def test_the_network_is_drawn_and_a_click_opens_an_actor(
         "Array.from(new Set(window.researchIndexGraph.nodes().map(n => n.data('type'))))"
     )
     assert {"funder", "organisation", "person"} <= set(types)
+    # the force layout ran in a Web Worker (the page stays responsive while it settles)
+    assert graph.get_attribute("data-layout-by") == "worker"
+    assert any(u.endswith("/static/ecosystem-layout.js") for u in asked)
     screenshot(page, "ecosystem.png")
 
     # hover shows an actor's figures; a click opens its page (KTH: its organisation page)
@@ -61,6 +64,7 @@ def test_the_network_is_drawn_and_a_click_opens_an_actor(
         """() => {
           const cy = window.researchIndexGraph;
           const n = cy.getElementById('organisation:202100-3054');
+          n.style('z-index', 9999);  // above any actor the layout put on top of it
           cy.center(n);
           const p = n.renderedPosition();
           return [p.x, p.y];
@@ -73,6 +77,47 @@ def test_the_network_is_drawn_and_a_click_opens_an_actor(
 
     outside = {urlsplit(u).netloc for u in asked} - {urlsplit(base_url).netloc}
     assert not outside, outside  # no CDN, no font service: nothing leaves the site
+
+
+def test_the_layout_falls_back_when_workers_are_missing_or_broken(
+    browser: Browser,  # noqa: F811
+    base_url: str,
+) -> None:
+    """Without Web Workers the force layout runs on the page, a few steps per frame; a worker
+    that cannot load leaves the first picture (rings by weight) standing."""
+    for how, prepare in (("page", "no-worker"), ("first", "broken-worker")):
+        ctx = browser.new_context(locale="en-GB")
+        if prepare == "no-worker":
+            ctx.add_init_script("delete window.Worker;")
+        else:
+            ctx.route("**/static/ecosystem-layout.js", lambda route: route.fulfill(status=404))
+        tab = ctx.new_page()
+        try:
+            tab.goto(f"{base_url}/ecosystem?q=batteri&lang=en&top=40")
+            graph = tab.get_by_test_id("graph")
+            expect(graph).to_have_attribute("data-drawn", "40", timeout=30_000)
+            assert graph.get_attribute("data-layout-by") == how
+        finally:
+            ctx.close()
+
+
+def test_a_leader_in_the_results_opens_their_person_page(
+    page: Page,  # noqa: F811
+    base_url: str,
+) -> None:
+    page.goto(f"{base_url}/search?q=batteri&lang=en")
+    leader = page.get_by_test_id("leaders").first.get_by_role("link").first
+    name = leader.inner_text()
+    leader.click()
+    expect(page).to_have_url(re.compile(r"/person/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_test_id("person-projects").locator("li").first).to_be_visible()
+    expect(page.get_by_test_id("person-role").first).to_be_visible()
+    page.get_by_test_id("person-network").click()
+    expect(page).to_have_url(re.compile(r"/ecosystem\?person="))
+    graph = page.get_by_test_id("graph")
+    expect(graph).to_have_attribute("data-drawn", re.compile(r"^\d+$"), timeout=30_000)
+    assert page.evaluate("window.researchIndexGraph.nodes().some(n => n.data('type') === 'person')")
 
 
 def test_the_view_form_and_the_tables_work_without_javascript(

@@ -31,6 +31,73 @@
       sek + (lang === "sv-SE" ? " kr" : " SEK");
   }
 
+  var FORCE = { nodeRepulsion: 6000, idealEdgeLength: 60, numIter: 600 };
+  var LAYOUT_WAIT = 30000;  // ms the worker may take before the first picture stays
+
+  // ``how``: where the force layout ran (worker, page) or "first" when it could not run
+  function drawn(cy, how) {
+    box.setAttribute("data-layout-by", how);
+    box.setAttribute("data-drawn", String(cy.nodes().length));
+  }
+
+  // The force layout: in a worker (see ecosystem-layout.js), then the nodes glide to where it
+  // put them; without workers, on this thread a few iterations per frame.
+  function settle(cy, elements) {
+    var worker = null;
+    try {
+      worker = window.Worker ? new window.Worker(box.getAttribute("data-layout")) : null;
+    } catch (e) {
+      worker = null;
+    }
+    if (!worker) {
+      var here = cy.layout(Object.assign({ name: "cose", animate: true, refresh: 10,
+        randomize: false, animationThreshold: 0 }, FORCE));
+      here.one("layoutstop", function () { drawn(cy, "page"); });
+      here.run();
+      return;
+    }
+    var settled = false;
+    function done(positions) {  // once: the worker's answer, its failure or the time-out
+      if (settled) { return; }
+      settled = true;
+      window.clearTimeout(timer);
+      worker.terminate();
+      if (!positions) {
+        drawn(cy, "first");  // the first picture stays
+        return;
+      }
+      // the nodes glide; the view then fits at once, so nothing moves once drawn is said
+      var moved = cy.layout({ name: "preset", positions: positions, fit: false,
+        animate: true, animationDuration: 400 });
+      moved.one("layoutstop", function () {
+        cy.fit(undefined, 20);
+        drawn(cy, "worker");
+      });
+      moved.run();
+    }
+    var timer = window.setTimeout(function () { done(null); }, LAYOUT_WAIT);
+    worker.onmessage = function (event) { done(event.data.positions || null); };
+    worker.onerror = function () { done(null); };
+    worker.onmessageerror = function () { done(null); };
+    var start = {};
+    cy.nodes().forEach(function (n) { start[n.id()] = n.position(); });
+    var bounds = { x1: 0, y1: 0, w: box.clientWidth || 800, h: box.clientHeight || 600 };
+    try {
+      worker.postMessage({
+        lib: box.getAttribute("data-lib"),
+        elements: elements.map(function (el) {
+          var d = el.data;
+          return { data: d.source ? { id: d.id, source: d.source, target: d.target }
+            : { id: d.id, size: d.size } };
+        }),
+        start: start,
+        options: Object.assign({ boundingBox: bounds }, FORCE)
+      });
+    } catch (e) {
+      done(null);
+    }
+  }
+
   fetch(box.getAttribute("data-src"), { headers: { Accept: "application/json" } })
     .then(function (response) { return response.json(); })
     .then(function (data) {
@@ -75,9 +142,11 @@
           },
           { selector: "node.hover", style: { "border-width": 3, "border-color": "#111" } }
         ],
-        layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 6000,
-          idealEdgeLength: 60, numIter: 600 }
+        // at once, a first picture: the heaviest actors in the middle (cheap to place)
+        layout: { name: "concentric", concentric: function (n) { return n.data("size"); },
+          levelWidth: function () { return 12; }, minNodeSpacing: 4, animate: false }
       });
+      settle(cy, elements);
       cy.on("tap", "node", function (event) {
         var url = event.target.data("url");
         if (url) { window.location.assign(url); }
@@ -92,7 +161,6 @@
         box.style.cursor = "";
       });
       window.researchIndexGraph = cy;  // for the browser test and the curious
-      box.setAttribute("data-drawn", String(cy.nodes().length));
     })
     .catch(function () {
       box.setAttribute("data-drawn", "failed");
