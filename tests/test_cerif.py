@@ -365,6 +365,7 @@ def test_funding_amount_and_currency_reach_the_project() -> None:
     plain = _by_id(resolve_links(_all()))[EUFAR]
     assert isinstance(plain, Project)
     assert plain.fundings[0].amount is None and plain.totals() == {}
+    assert plain.fundings[0].currency is None  # the source says no currency: neither do we
 
 
 def test_funder_is_inherited_up_the_part_of_chain() -> None:

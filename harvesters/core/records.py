@@ -98,7 +98,7 @@ class Funding:
 
     funder: OrgRef
     amount: float | None = None
-    currency: str = "SEK"
+    currency: str | None = None  # an ISO code where the source gives an amount; else none
     year: int | None = None
     start: str | None = None
     end: str | None = None
@@ -184,7 +184,7 @@ class Project(_Stored):
         """Total amount per currency; amounts in different currencies are never added up."""
         out: dict[str, float] = {}
         for f in self.fundings:
-            if f.amount is not None:
+            if f.amount is not None and f.currency:
                 out[f.currency] = out.get(f.currency, 0.0) + f.amount
         return out
 

@@ -176,7 +176,7 @@ def _schemas() -> dict[str, Any]:
             {
                 "funder": ref("OrgRef"),
                 "amount": NNUM,
-                "currency": STR,
+                "currency": desc(NSTR, "ISO 4217 code of the amount; null without an amount."),
                 "year": {"type": ["integer", "null"]},
                 "start": NSTR,
                 "end": NSTR,

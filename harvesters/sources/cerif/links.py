@@ -88,7 +88,7 @@ def funding_record(entity: FundingEntity, funder: OrgRef) -> Funding:
     return Funding(
         funder=funder,
         amount=entity.amount,
-        currency=entity.currency or "SEK",
+        currency=entity.currency if entity.amount is not None else None,
         year=int(entity.start[:4]) if entity.start else None,
         start=entity.start,
         end=entity.end,
