@@ -66,6 +66,7 @@ def test_bad_rows_within_budget_are_skipped_and_reported(config: Config, tmp_pat
         "deleted": 0,
         "folded": 0,
         "relinked": 0,
+        "rewalked": 0,
     }
     assert report["errors"][0].startswith("2020-00000_VR: unrecognised date")
     with RecordStore(config.store_path) as store:

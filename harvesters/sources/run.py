@@ -20,7 +20,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from harvesters.core.pausepoints import pause_point
 from harvesters.core.progress import Progress
 from harvesters.core.records import KIND_PROJECT, Project, Record
 from harvesters.sources.swecris import normalise as swecris
-from harvesters.store.database import RawPayload, RecordStore, RunCounts, utcnow
+from harvesters.store.database import ItemChanges, RawPayload, RecordStore, RunCounts, utcnow
 from harvesters.store.quarantine import Quarantined, raw_bytes
 
 log = logging.getLogger("research_index.harvest")
@@ -59,6 +59,7 @@ class RunReport:
     complete: bool = False
     counts: RunCounts = field(default_factory=RunCounts)
     errors: list[str] = field(default_factory=list)
+    failed_parts: list[str] = field(default_factory=list)  # parts of the source that failed
     started: str = field(default_factory=utcnow)
     ended: str | None = None
     seconds: float = 0.0
@@ -72,6 +73,7 @@ class RunReport:
             "complete": self.complete,
             "counts": self.counts.to_dict(),
             "errors": self.errors,
+            "failed_parts": self.failed_parts,
             "started": self.started,
             "ended": self.ended,
             "seconds": round(self.seconds, 3),
@@ -88,6 +90,15 @@ class Parsed:
     deleted: list[str] = field(default_factory=list)  # ids the source says it deleted
     skipped: int = 0  # records of kinds we do not map (counted, not failures)
     folded: int = 0  # items merged into another record (a project's further funding rows)
+    rewalked: int = 0  # lists walked again because they shifted under the walk
+    #: parts of the source that failed while the others were kept ("set X: why"), and what
+    #: the run adds to its options for the next run (which parts to ask again, from when)
+    failed_parts: list[str] = field(default_factory=list)
+    notes: dict[str, object] = field(default_factory=dict)
+    #: the source items the payloads hold, kept in the store (``harvesters.store.items``)
+    items: ItemChanges | None = None
+    #: a partial run's links against the stored state: (batch, relinked, item changes)
+    relink: Callable[[RecordStore], tuple[list[Record], list[Record], ItemChanges]] | None = None
 
 
 Parser = Callable[[Sequence[RawPayload], Progress], Parsed]
@@ -134,12 +145,19 @@ def ingest(
             if parsed.skipped:
                 log.info("%s %s: %d record(s) of kinds not indexed", kind, source, parsed.skipped)
             _check_budget(config, parsed.fetched, len(failures))
+            if parsed.notes:
+                store.add_run_options(report.run_id, parsed.notes)
             pause_point("parsed")
             relinked: list[Record] = []
-            if not complete:
+            items = parsed.items
+            if not complete and parsed.relink is not None:
+                records, relinked, items = parsed.relink(store)
+            elif not complete:
                 records, relinked = _relink_with_store(store, source, records)
             else:
                 _check_shrink(config, store, source, len(records), allow_shrink)
+                if items is not None:  # the whole source: its items are these alone
+                    items = replace(items, gone=frozenset(), replace_all=True)
             store.commit_run(
                 report.run_id,
                 source,
@@ -151,6 +169,7 @@ def ingest(
                 deleted=parsed.deleted,
                 quarantine=[_quarantined(f) for f in failures],
                 relinked=relinked,
+                items=items,
             )
             report.status = "ok"
             try:
@@ -201,7 +220,9 @@ def _count(report: RunReport, parsed: Parsed) -> None:
     c.fetched, c.records = parsed.fetched, len(parsed.records)
     c.quarantined = c.failed = len(parsed.failures)
     c.skipped, c.deleted, c.folded = parsed.skipped, len(parsed.deleted), parsed.folded
-    report.errors = [str(f) for f in parsed.failures[:MAX_LOGGED_ERRORS]]
+    c.rewalked = parsed.rewalked
+    report.failed_parts = list(parsed.failed_parts)
+    report.errors = parsed.failed_parts + [str(f) for f in parsed.failures[:MAX_LOGGED_ERRORS]]
     if c.balance():
         message = (
             f"internal: the counts do not add up: fetched {c.fetched} != records {c.records} + "

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from harvesters.core.pausepoints import pause_point
 from harvesters.core.records import Record, record_from_dict
+from harvesters.store.items import ITEMS_SCHEMA, ItemChanges, ItemsTable
 from harvesters.store.quarantine import (
     QUARANTINE_SCHEMA,
     RAW_LIMIT,
@@ -44,6 +45,7 @@ from harvesters.store.runs import (
 )
 
 __all__ = [
+    "ItemChanges",
     "LOCKED_KINDS",
     "RAW_LIMIT",
     "RUN_FAILED",
@@ -114,7 +116,7 @@ class StoredRecord:
     record: Record
 
 
-class RecordStore(RunsTable, QuarantineTable):
+class RecordStore(RunsTable, QuarantineTable, ItemsTable):
     """The SQLite record store. Use as a context manager; one connection per instance."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -125,7 +127,7 @@ class RecordStore(RunsTable, QuarantineTable):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(RUNS_SCHEMA + _SCHEMA + QUARANTINE_SCHEMA)
+        self._db.executescript(RUNS_SCHEMA + _SCHEMA + QUARANTINE_SCHEMA + ITEMS_SCHEMA)
         known = "SELECT 1 FROM meta WHERE key='schema_version'"
         if self._db.execute(known).fetchone() is None:  # no write (and no lock) once it is set
             self._db.execute(
@@ -156,6 +158,7 @@ class RecordStore(RunsTable, QuarantineTable):
         deleted: Iterable[str] = (),
         quarantine: Iterable[Quarantined] = (),
         relinked: Iterable[Record] = (),
+        items: ItemChanges | None = None,
     ) -> RunCounts:
         """Write a run's payloads, records and quarantine in one transaction; close it as ok.
 
@@ -163,8 +166,9 @@ class RecordStore(RunsTable, QuarantineTable):
         marked withdrawn, except those it quarantined (the source still has them; their last
         good version stays); ``deleted`` ids (a source's own deletions) are withdrawn either way.
         ``relinked`` are stored records the run rewrites without having fetched them (twin
-        links); they count as ``relinked``, not as new/changed/unchanged. ``quarantine`` is
-        applied as ``harvesters.store.quarantine`` describes. Returns the counts with
+        links, a CERIF record whose linked records changed); they count as ``relinked``, not
+        as new/changed/unchanged. ``quarantine`` is applied as ``harvesters.store.quarantine``
+        describes, and ``items`` as ``harvesters.store.items`` does. Returns the counts with
         new/changed/unchanged/stored/withdrawn/relinked/quarantined filled in.
         """
         now = utcnow()
@@ -219,6 +223,8 @@ class RecordStore(RunsTable, QuarantineTable):
             quarantined = self._apply_quarantine(
                 run_id, source, quarantine, complete, seen | set(deleted), now
             )
+            if items is not None:
+                self._apply_items(run_id, source, items)
             for name, value in tally.items():
                 setattr(counts, name, getattr(counts, name) + value)
             counts.stored = counts.new + counts.changed + counts.unchanged

@@ -69,6 +69,7 @@ class RunCounts:
     deleted: int = 0
     folded: int = 0
     relinked: int = 0
+    rewalked: int = 0  # lists walked again in the run because they shifted while walked
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -105,6 +106,12 @@ class RunsTable:
             (source, kind, utcnow(), RUN_RUNNING, os.getpid(), json.dumps(options or {})),
         )
         return int(cur.lastrowid or 0)
+
+    def add_run_options(self, run_id: int, extra: dict[str, object]) -> None:
+        """Add what a run learnt while it ran to its options (the sets that failed in it)."""
+        row = self._db.execute("SELECT options FROM runs WHERE id=?", (run_id,)).fetchone()
+        merged = {**json.loads(row[0] if row else "{}"), **extra}
+        self._db.execute("UPDATE runs SET options=? WHERE id=?", (json.dumps(merged), run_id))
 
     def fail_run(self, run_id: int, errors: list[str], counts: RunCounts) -> None:
         self._db.execute(

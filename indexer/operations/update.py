@@ -144,6 +144,8 @@ def _harvest_one(config: Config, source: Source, allow_shrink: bool, quiet: bool
     try:
         run = harvest(config, source, allow_shrink=allow_shrink, quiet=quiet)
         outcome.status, outcome.run_id, outcome.counts = OK, run.run_id, run.counts.to_dict()
+        if run.failed_parts:  # committed, but part of the source failed: the update is partial
+            outcome.status, outcome.error = FAILED, "; ".join(run.failed_parts)
     except HarvestError as exc:
         outcome.status, outcome.error = FAILED, str(exc)
     except Exception as exc:  # a bug in one harvester must not stop the other sources

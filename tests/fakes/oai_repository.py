@@ -15,7 +15,11 @@ the exact bytes of a 200 answer (OAI errors included), in one of two modes:
             header setSpec is normalised to that set, the samples being inconsistent about it).
             Lists are cut into pages of ``page_size`` with generated tokens that carry
             ``& = %3D + /`` and surrounding whitespace; from/until filter on datestamps;
-            ``touch``/``delete``/``remove``/``add`` change the records at runtime;
+            ``touch``/``delete``/``remove``/``add`` change the records at runtime, and
+            ``while_paging`` holds edits made before a list's next page (one per page);
+            ``by_datestamp`` orders lists by datestamp, so a record changed during a walk
+            moves to its end and shifts the rest, as on many live servers; every page of a
+            set in ``broken_sets`` answers HTTP 500 (a record it cannot serialise);
             ``expire_tokens`` makes every issued token answer badResumptionToken.
 
 Arguments are checked as a live repository does: badVerb; badArgument for unknown, repeated or
@@ -28,6 +32,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,6 +127,7 @@ class Repository:
         granularity: str | None = None,
         deleted_record: str | None = None,
         formats: list[tuple[str, str, str]] | None = None,
+        by_datestamp: bool = False,
     ) -> None:
         if mode not in ("sickle", "cerif"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -132,6 +138,9 @@ class Repository:
         self.granularity = granularity
         self.deleted_record = deleted_record
         self.formats = formats
+        self.by_datestamp = by_datestamp  # lists in datestamp order, as many servers keep them
+        self.while_paging: list[Callable[[], None]] = []  # edits made before a list's next page
+        self.broken_sets: set[str] = set()  # sets whose every list page answers HTTP 500
         self.base_url = "http://127.0.0.1/oai"  # the server sets the real one
         self.records = load_cerif_records(self.cerif_dir) if mode == "cerif" else []
         self._tokens: dict[str, tuple[str, dict[str, str], int]] = {}
@@ -157,11 +166,14 @@ class Repository:
             if metadata is not None:
                 rec.metadata, rec.deleted = metadata, False
 
-    def delete(self, identifier: str, datestamp: str | None = None) -> None:
-        """A deletion the repository reports (``<header status="deleted">``)."""
+    def delete(self, identifier: str, datestamp: str | None = None, keep_set: bool = True) -> None:
+        """A deletion the repository reports (``<header status="deleted">``); without
+        ``keep_set`` its header names no set, as some servers write them."""
         with self._lock:
             rec = self.record(identifier)
             rec.deleted, rec.metadata, rec.datestamp = True, None, datestamp or _now()
+            if not keep_set:
+                rec.set_spec = ""
 
     def remove(self, identifier: str) -> None:
         """A deletion the repository does not report (deletedRecord "no"): the record vanishes."""
@@ -171,6 +183,15 @@ class Repository:
     def add(self, record: FakeRecord) -> None:
         with self._lock:
             self.records.append(record)
+
+    def set_of(self, query: dict[str, list[str]]) -> str | None:
+        """The set a list request walks (its own, or its resumption token's)."""
+        with self._lock:
+            tokens = query.get("resumptionToken")
+            if tokens:
+                state = self._tokens.get(tokens[0])
+                return state[1].get("set") if state else None
+            return next(iter(query.get("set") or []), None)
 
     def page_of(self, verb: str | None, query: dict[str, list[str]]) -> int | None:
         if verb not in ("ListRecords", "ListIdentifiers"):
@@ -252,6 +273,8 @@ class Repository:
                     raise OAIProblem("badResumptionToken", "issued for another verb")
             else:
                 offset = 0
+            if sent is not None and self.while_paging:  # the source changes under the walk
+                self.while_paging.pop(0)()
             self._check_prefix(args["metadataPrefix"])
             if verb == "GetRecord":
                 rec = next((r for r in self.records if r.identifier == args["identifier"]), None)
@@ -299,13 +322,16 @@ class Repository:
             raise OAIProblem("badArgument", "from and until differ in granularity")
         if low and high and low > high:
             raise OAIProblem("badArgument", "from is after until")
-        return [
+        found = [
             r
             for r in self.records
             if (not args.get("set") or r.set_spec == args["set"])
             and (low is None or _parse_stamp(r.datestamp) >= low)
             and (high is None or _parse_stamp(r.datestamp) <= high)
         ]
+        if self.by_datestamp:  # a changed record moves to the end: the list shifts
+            found.sort(key=lambda r: (_parse_stamp(r.datestamp), r.identifier))
+        return found
 
 
 _SHAPES = {"broken", "truncated", "repeat", "empty", "xxe", "lol", "cut"}
@@ -353,7 +379,9 @@ def _record_xml(rec: FakeRecord, header_only: bool) -> str:
     status = ' status="deleted"' if rec.deleted else ""
     header = (
         f"<header{status}><identifier>{escape(rec.identifier)}</identifier>"
-        f"<datestamp>{rec.datestamp}</datestamp><setSpec>{rec.set_spec}</setSpec></header>"
+        f"<datestamp>{rec.datestamp}</datestamp>"
+        + (f"<setSpec>{rec.set_spec}</setSpec>" if rec.set_spec else "")
+        + "</header>"
     )
     if header_only:
         return header

@@ -111,6 +111,8 @@ class _Handler(LoopbackHandler):
             fault = ""
         if parts.path != "/oai":
             return self._send(404, b"not found", "text/plain")
+        if fake.broken_sets and fake.set_of(query) in fake.broken_sets:
+            return self._send(500, b"cannot serialise a record", "text/plain")
         if fault == "reset":
             return reset_connection(self)
         if fault == "redirect":

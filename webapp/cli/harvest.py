@@ -22,7 +22,16 @@ from harvesters.core.sources import Source, load_sources, sources_path
 from harvesters.sources.harvest import harvest, parser_for
 from harvesters.sources.run import RunReport, file_payloads, ingest
 from harvesters.store.database import RecordStore
-from webapp.cli.exits import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE, EXIT_USAGE, MAPPED, exit_code, fail
+from webapp.cli.exits import (
+    EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SOURCE,
+    EXIT_USAGE,
+    MAPPED,
+    exit_code,
+    fail,
+)
 
 log = logging.getLogger("research_index.cli")
 
@@ -189,6 +198,10 @@ def _report(args: argparse.Namespace, call: Callable[[], RunReport]) -> int:
         source_failed = exit_code(exc) == EXIT_SOURCE
         return fail(exc, f"{args.source} failed: {exc}" if source_failed else None)
     _print_report(report, args.json)
+    if report.failed_parts:  # committed, but part of the source failed: say so, loudly
+        for part in report.failed_parts:
+            print(f"{args.source}: {part}", file=sys.stderr)
+        return EXIT_PARTIAL
     return EXIT_OK
 
 
@@ -206,11 +219,14 @@ def _print_report(report: RunReport, as_json: bool) -> None:
         f"unchanged {c.unchanged}) + quarantined {c.quarantined} + skipped {c.skipped} + "
         f"deleted {c.deleted} + folded {c.folded}; withdrawn {c.withdrawn}"
     )
-    for err in report.errors[:10]:
+    for part in report.failed_parts:
+        print(f"  failed: {part}")
+    quarantined = report.errors[len(report.failed_parts) :]
+    for err in quarantined[:10]:
         print(f"  quarantined: {err}")
-    if len(report.errors) > 10:
+    if len(quarantined) > 10:
         more = f"research-index quarantine {report.source}"
-        print(f"  ... and {len(report.errors) - 10} more (see `{more}`)")
+        print(f"  ... and {len(quarantined) - 10} more (see `{more}`)")
 
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:

@@ -8,6 +8,9 @@ parsed. Incremental runs ask ``from`` = the start of the last successful run min
 in the server's granularity; that start is saved only when the whole run succeeded. A source
 whose ``deletedRecord`` is ``no`` cannot announce deletions, so every ``RECONCILE_DAYS`` it is
 harvested in full and records it no longer lists are withdrawn (under the shrink guard).
+Every item's latest metadata is kept in the store, and an incremental run links its records
+against that whole state (``harvesters.sources.cerif.state``), so it ends in the records a
+full harvest of the same server would; a store without that state is harvested in full once.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 
 from harvesters.core.config import Config
-from harvesters.core.errors import ParseError, SourceProtocolError
+from harvesters.core.errors import HarvestError, ParseError, SourceProtocolError, SourceUnavailable
 from harvesters.core.progress import Progress
 from harvesters.core.sources import Source
 from harvesters.sources.cerif.links import Unsupported, resolve_links
 from harvesters.sources.cerif.parse import parse_entity
+from harvesters.sources.cerif.state import link_with_state
 from harvesters.sources.http import HttpClient
 from harvesters.sources.oai.client import OAIClient
 from harvesters.sources.oai.errors import OAIError
@@ -31,17 +35,20 @@ from harvesters.sources.oai.responses import (
     OAIRecord,
     choose_prefix,
     next_from,
+    parse_header,
     parse_record,
     q,
     verb_element,
 )
 from harvesters.sources.oai.salvage import parse_page
 from harvesters.sources.run import Parsed, RunReport, ingest
-from harvesters.store.database import RawPayload, RecordStore, utcnow
+from harvesters.store.database import ItemChanges, RawPayload, RecordStore, utcnow
+from harvesters.store.quarantine import raw_bytes
 
 log = logging.getLogger("research_index.harvest")
 
 RECONCILE_DAYS = 7
+MAX_WALKS = 3  # walks of one set's list, when it keeps shifting, before the run fails
 DEFAULT_SETS = (
     "openaire_cris_projects",
     "openaire_cris_funding",
@@ -67,8 +74,10 @@ def harvest_cerif(
         retry_budget=config.retry_budget,
     )
     client = OAIClient(source.base_url, http)
-    from_, complete = _window(config, source, client, full)
-    sets = source.sets or DEFAULT_SETS
+    sets = list(source.sets or DEFAULT_SETS)
+    froms, complete = _window(config, source, client, full, sets)
+    rewalked = {"rewalked": 0}
+    failed: dict[str, str] = {}
 
     def fetch(progress: Progress) -> list[RawPayload]:
         prefix = choose_prefix(client.list_metadata_formats())
@@ -78,15 +87,36 @@ def harvest_cerif(
                 "(a prefix starting with oai_cerif_openaire, or the CERIF namespace)"
             )
         pages: list[RawPayload] = []
+        first: HarvestError | None = None
         for set_spec in sets:
-            walk = client.list_record_pages(
-                prefix, set_spec=set_spec, from_=from_, progress=progress
-            )
-            for page in walk:
-                pages.append(page.payload)
-            if walk.size_mismatch:
-                log.warning("%s %s: %s", source.name, set_spec, walk.size_mismatch)
+            try:
+                pages += _walk_set(
+                    client, source.name, prefix, set_spec, froms[set_spec], progress, rewalked
+                )
+            except (SourceUnavailable, SourceProtocolError, OAIError) as exc:
+                if complete:  # a full harvest must see every set: it withdraws the unseen
+                    raise
+                log.error("%s %s failed; keeping the other sets: %s", source.name, set_spec, exc)
+                failed[set_spec] = str(exc)
+                first = first or exc
+        if first is not None and len(failed) == len(sets):
+            raise first
+        oldest = min((f for f in froms.values() if f), default=None)
+        if not complete and oldest:  # deletions whose headers name no set
+            sweep = client.list_identifier_pages(prefix, from_=oldest, progress=progress)
+            pages += [page.payload for page in sweep]
         return pages
+
+    def parse(payloads: Sequence[RawPayload], progress: Progress) -> Parsed:
+        parsed = parse_cerif_pages(source.name, payloads, progress)
+        parsed.rewalked = rewalked["rewalked"]
+        if failed:  # the next run asks these sets again from where this one did
+            parsed.failed_parts = [
+                f"set {s} failed (the other sets were kept; the next run asks it again): {e}"
+                for s, e in failed.items()
+            ]
+            parsed.notes = {"failed_sets": dict(failed)}
+        return parsed
 
     try:
         return ingest(
@@ -94,37 +124,98 @@ def harvest_cerif(
             source.name,
             "harvest",
             fetch,
-            lambda p, prog: parse_cerif_pages(source.name, p, prog),
+            parse,
             complete=complete,
             allow_shrink=allow_shrink,
             quiet=quiet,
-            options={"harvest_start": started, "from": from_, "sets": list(sets)},
+            options={
+                "harvest_start": started,
+                "from": min((f for f in froms.values() if f), default=None),
+                "set_from": froms,
+                "sets": sets,
+            },
         )
     finally:
         http.close()
 
 
+def _walk_set(
+    client: OAIClient,
+    name: str,
+    prefix: str,
+    set_spec: str,
+    from_: str | None,
+    progress: Progress,
+    notes: dict[str, int],
+) -> list[RawPayload]:
+    """The pages of one set's list; walked again when it shifted under the walk (a record
+    changed while it was paged can push another past the walk: that one would be missed for
+    good, its datestamp being old), at most ``MAX_WALKS`` times in all, then the run fails."""
+    pages: list[RawPayload] = []
+    for _ in range(MAX_WALKS):
+        walk = client.list_record_pages(prefix, set_spec=set_spec, from_=from_, progress=progress)
+        pages += [page.payload for page in walk]
+        if walk.size_mismatch:
+            log.warning("%s %s: %s", name, set_spec, walk.size_mismatch)
+        if walk.drift is None:
+            return pages
+        notes["rewalked"] += 1
+        log.warning("%s %s: the list shifted while it was walked: %s", name, set_spec, walk.drift)
+    raise SourceProtocolError(
+        f"{name} {set_spec}: the list kept shifting over {MAX_WALKS} walks ({walk.drift}); "
+        "nothing was committed, and the next run asks again from the same point"
+    )
+
+
 def _window(
-    config: Config, source: Source, client: OAIClient, full: bool
-) -> tuple[str | None, bool]:
-    """(from, complete): a full harvest has no ``from`` and withdraws what it did not see."""
+    config: Config, source: Source, client: OAIClient, full: bool, sets: list[str]
+) -> tuple[dict[str, str | None], bool]:
+    """(from per set, complete): a full harvest has no ``from`` and withdraws what it did not
+    see. A set that failed in the last run is asked again from the ``from`` it had then."""
     identify = client.identify()
     with RecordStore(config.store_path) as store:
         last = store.last_successful_run(source.name)
         last_full = store.last_successful_run(source.name, complete=True)
+        known = store.has_items(source.name)
     start = last.options.get("harvest_start") if last else None
-    if full or not isinstance(start, str):
-        return None, True
+    everything: dict[str, str | None] = dict.fromkeys(sets)
+    if full or not isinstance(start, str) or last is None:
+        return everything, True
+    if not known:  # a store from before item states were kept: links need the whole source
+        log.info("%s: no stored item state yet: a full harvest makes it", source.name)
+        return everything, True
     stale = last_full is None or _older_than(last_full.started, RECONCILE_DAYS)
     if identify.deleted_record == "no" and stale:
         log.info("%s keeps no deletions: a full harvest reconciles identifiers", source.name)
-        return None, True
-    return next_from(start, identify.granularity), False
+        return everything, True
+    base = next_from(start, identify.granularity)
+    failed = last.options.get("failed_sets")
+    tried = last.options.get("set_from")
+    froms: dict[str, str | None] = {}
+    for set_spec in sets:
+        again = isinstance(failed, dict) and set_spec in failed and isinstance(tried, dict)
+        froms[set_spec] = tried.get(set_spec) if again and isinstance(tried, dict) else base
+    return froms, False
 
 
 def _older_than(stamp: str, days: int) -> bool:
     when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return datetime.now(UTC) - when > timedelta(days=days)
+
+
+def _deleted_headers(root: etree._Element, label: str) -> list[OAIRecord]:
+    """The deleted headers of a ListIdentifiers page (the run's sweep for deletions that
+    name no set); its other headers say nothing the set walks did not."""
+    try:
+        element = verb_element(root, "ListIdentifiers", label)
+    except (SourceProtocolError, OAIError):
+        return []
+    found = []
+    for el in element.findall(q("header")):
+        header = parse_header(el, label)
+        if header.deleted and header.identifier:
+            found.append(OAIRecord(**vars(header)))
+    return found
 
 
 def internal_id(oai_identifier: str) -> str:
@@ -161,6 +252,8 @@ def parse_cerif_pages(
         try:
             element = verb_element(root, "ListRecords", payload.label)
         except (SourceProtocolError, OAIError):
+            for header in _deleted_headers(root, payload.label):
+                latest[header.identifier] = header
             continue  # an error page (e.g. noRecordsMatch) holds no records
         for position, record_el in enumerate(element.findall(q("record")), start=1):
             record = parse_record(record_el, payload.label)
@@ -177,16 +270,21 @@ def parse_cerif_pages(
     entities = []
     failures = list(nameless)
     deleted: list[str] = []
+    gone: list[str] = []
+    put: dict[str, tuple[str | None, bytes]] = {}
     skipped = 0
-    for identifier, rec in latest.items():
+    for identifier, rec in sorted(latest.items()):  # the order the stored state resolves in
         if progress:
             progress.advance()
         if isinstance(rec, ParseError):
             failures.append(rec)
+            put[identifier] = (None, raw_bytes(rec.raw))  # the source's state, broken or not
             continue
         if rec.deleted or rec.metadata_xml is None:
             deleted.append(internal_id(identifier))
+            gone.append(identifier)
             continue
+        put[identifier] = (rec.datestamp, rec.metadata_xml)
         try:
             entity = parse_entity(rec.metadata_xml, source, identifier)
         except ParseError as exc:
@@ -201,4 +299,8 @@ def parse_cerif_pages(
         entities.append(entity)
     records = resolve_links(entities)
     folded = len(entities) - len(records)  # Fundings, and one entity listed in two sets
-    return Parsed(records, len(latest) + len(nameless), failures, deleted, skipped, folded)
+    batch = {r.source_id for r in records}
+    parsed = Parsed(records, len(latest) + len(nameless), failures, deleted, skipped, folded)
+    parsed.items = ItemChanges(put=put, gone=frozenset(gone))
+    parsed.relink = lambda store: link_with_state(store, source, put, gone, batch)
+    return parsed

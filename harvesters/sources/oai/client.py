@@ -19,7 +19,10 @@ network
   ``restarts`` times, then fails. **Records already yielded are yielded again on a restart**: the
   caller must dedupe by identifier (last one wins);
 * ``completeListSize``, when sent, is compared with the records of the final pass; a mismatch is
-  logged and left on ``ListWalk.size_mismatch`` for the caller to judge.
+  logged and left on ``ListWalk.size_mismatch`` for the caller to judge;
+* an item that comes twice in one pass, or a ``completeListSize`` that moves between its pages,
+  means the list shifted under the walk (a record changed while it was paged, and the server
+  orders by datestamp): ``ListWalk.drift`` says so, and the caller walks the list again.
 
 Each page is yielded with its ``RawPayload`` (request URL and exact bytes) so the caller can keep
 it. HTTP retries, ``Retry-After``, timeouts and the retry budget belong to ``HttpClient``.
@@ -133,6 +136,8 @@ class ListWalk(Generic[T]):
         self.restarts = 0
         self.complete_list_size: int | None = None
         self.size_mismatch: str | None = None
+        self.repeated: list[str] = []  # identifiers that came twice in the final pass
+        self.sizes: set[int] = set()  # the completeListSizes of the final pass
         self.response_date: str | None = None
         self.finished = False
         self._started = False
@@ -177,9 +182,11 @@ class ListWalk(Generic[T]):
         client = self.client
         params = dict(self.params)
         seen: set[str] = set()
+        identifiers: set[str] = set()
         empty_run = 0
         number = 0
         self.count = 0
+        self.repeated, self.sizes = [], set()
         while True:
             if self.pages >= client.max_pages:
                 raise SourceProtocolError(
@@ -203,6 +210,13 @@ class ListWalk(Generic[T]):
                 self.response_date = page.response_date
             if page.complete_list_size is not None:
                 self.complete_list_size = page.complete_list_size
+                self.sizes.add(page.complete_list_size)
+            for item in page.items:
+                identifier = getattr(item, "identifier", None)
+                if identifier and identifier in identifiers:
+                    self.repeated.append(identifier)
+                elif identifier:
+                    identifiers.add(identifier)
             self.count += len(page.items)
             self.yielded += len(page.items)
             if self.progress is not None:
@@ -224,6 +238,18 @@ class ListWalk(Generic[T]):
                     f"{self.item_tag} but a resumptionToken (limit {client.max_empty_pages})"
                 )
             params = {"verb": self.verb, "resumptionToken": page.token}
+
+    @property
+    def drift(self) -> str | None:
+        """Why the list seems to have shifted while it was walked (an item came twice, or the
+        announced size moved): records may have been skipped. None when it held still."""
+        if self.repeated:
+            shown = ", ".join(self.repeated[:3])
+            return f"{len(self.repeated)} item(s) came twice in one walk ({shown})"
+        if len(self.sizes) > 1:
+            sizes = ", ".join(map(str, sorted(self.sizes)))
+            return f"completeListSize moved during the walk ({sizes})"
+        return None
 
     def _finish(self) -> None:
         self.finished = True
