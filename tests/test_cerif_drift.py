@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from harvesters.store.database import RecordStore
@@ -68,6 +68,12 @@ def _sources(home: Path, fake: FakeOAI) -> None:
 def _harvest(home: Path, *flags: str) -> None:
     code = main(["--home", str(home), "harvest", "cris", "--quiet", *flags])
     assert code == 0, f"harvest failed with exit {code}"
+
+
+def _items(home: Path) -> dict[str, tuple[str | None, str | None, bytes]]:
+    with RecordStore(home / "records.sqlite3") as store:
+        heads = store.item_heads("cris")
+        return {i: (*heads[i], body) for i, _stamp, body in store.items("cris")}
 
 
 def _active(home: Path) -> dict[str, str]:
@@ -170,6 +176,9 @@ def _later(fake: FakeOAI, edit: Edit) -> Callable[[], None]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=steps)
+# a project on the first page of its list changes before the second page is asked for
+@example(plan=[([], [("title", PROJECTS[0], 1)], True)])
+@example(plan=[([("amount", FUNDINGS[4], 3)], [("delete-no-set", EQUIPMENT[0], 0)], False)])
 def test_incremental_harvests_end_where_a_full_harvest_ends(shared_data: Path, plan: Plan) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         incremental, full = run_steps(shared_data, Path(tmp), plan)
@@ -177,6 +186,7 @@ def test_incremental_harvests_end_where_a_full_harvest_ends(shared_data: Path, p
         assert got.keys() == want.keys()
         for rid in want:
             assert json.loads(got[rid]) == json.loads(want[rid]), rid
+        assert _items(incremental) == _items(full)  # the kept state too
 
 
 def _search(home: Path, *args: str) -> list[tuple[str, str, float | None]]:
@@ -305,3 +315,94 @@ def test_a_set_that_fails_keeps_what_the_other_sets_brought(
         assert _active(home) == _active(fresh)
         advance = json.loads(_active(home)["Projects/112348"])
         assert {f["amount"] for f in advance["fundings"]} == {1002.0}
+
+
+def test_a_deleted_item_withdraws_its_record_when_the_ids_differ(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """An OAI identifier need not be the CERIF id: a deletion withdraws the record the item
+    made, and an item whose CERIF id changes withdraws the old record."""
+    home, fresh = tmp_path / "home", tmp_path / "fresh"
+    with FakeOAI(shared_data, "cerif", page_size=2) as fake:
+        _sources(home, fake)
+        _sources(fresh, fake)
+        base = fake.record(PROJECTS[0]).metadata or ""
+        for oai_id, cerif_id in (("proj-a", "Projects/777"), ("proj-b", "Projects/888")):
+            body = base.replace('id="Projects/112345"', f'id="{cerif_id}"')
+            fake.add(FakeRecord(f"{ID}{oai_id}", now(), "openaire_cris_projects", body))
+        _harvest(home)
+        assert {"Projects/777", "Projects/888"} <= _active(home).keys()
+        fake.delete(f"{ID}proj-a")
+        renamed = (fake.record(f"{ID}proj-b").metadata or "").replace(
+            "Projects/888", "Projects/999"
+        )
+        fake.touch(f"{ID}proj-b", metadata=renamed)
+        _harvest(home)
+        _harvest(fresh, "--full")
+        active = _active(home)
+        assert "Projects/777" not in active and "Projects/888" not in active
+        assert "Projects/999" in active
+        assert active == _active(fresh)
+
+
+def test_a_list_that_keeps_shifting_is_a_failed_part(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeOAI(shared_data, "cerif", page_size=2, by_datestamp=True) as fake:
+        _sources(tmp_path, fake)
+
+        def oldest_project_changes() -> None:  # the first record of every walk's first page
+            projects = [r for r in fake.records if r.set_spec == "openaire_cris_projects"]
+            first = min(projects, key=lambda r: (r.datestamp, r.identifier))
+            apply(fake, ("title", first.identifier, 9))
+
+        fake.while_paging[:] = [oldest_project_changes] * 3
+        capsys.readouterr()
+        assert main(["--home", str(tmp_path), "harvest", "cris", "--json"]) == 9
+        report = json.loads(capsys.readouterr().out)
+        assert report["counts"]["rewalked"] == 2
+        assert "kept shifting over 3 walks" in report["failed_parts"][0]
+        assert not any(k.startswith("Projects/") for k in _active(tmp_path))
+        _harvest(tmp_path)  # the list holds still now: the set is asked again, whole
+    assert {k for k in _active(tmp_path) if k.startswith("Projects/")} == {
+        p.removeprefix(ID) for p in PROJECTS
+    }
+
+
+def test_sets_that_join_or_leave_the_configuration(shared_data: Path, tmp_path: Path) -> None:
+    """A set that joins is walked whole (its old records have old datestamps); one that leaves
+    makes a full harvest, which withdraws its records."""
+    with FakeOAI(shared_data, "cerif", page_size=2) as fake:
+
+        def configure(*sets: str) -> None:
+            listed = ", ".join(f'"openaire_cris_{s}"' for s in sets)
+            (tmp_path / "sources.toml").write_text(
+                f'[sources.cris]\nkind = "oai-cerif"\nbase_url = "{fake.base_url}"\n'
+                f"sets = [{listed}]\n",
+                encoding="utf-8",
+            )
+
+        configure("projects", "funding", "orgunits", "persons")
+        _harvest(tmp_path)
+        assert not any(k.startswith("8239487") for k in _active(tmp_path))
+        configure("projects", "funding", "orgunits", "persons", "equipments")
+        _harvest(tmp_path)
+        walks = [
+            r.query for r in fake.requests if r.query.get("set") == ["openaire_cris_equipments"]
+        ]
+        assert walks and "from" not in walks[-1]
+        assert {"82394874", "82394875"} <= _active(tmp_path).keys()
+        configure("projects", "funding", "orgunits", "equipments")
+        _harvest(tmp_path, "--allow-shrink")  # 19 of 38 records go: the shrink guard asks
+        last = [r.query for r in fake.requests if r.query.get("verb") == ["ListRecords"]][-1]
+        assert "from" not in last  # a full harvest
+        assert not any(k.startswith("Persons/") for k in _active(tmp_path))
+
+
+def test_a_later_datestamp_is_read_as_a_time() -> None:
+    from harvesters.sources.cerif.state import later
+
+    assert later("2024-05-02", "2024-05-01T10:00:00Z")  # day against second granularity
+    assert not later("2024-05-01", "2024-05-01T10:00:00Z")
+    assert not later("2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z")  # a tie: the fetched
+    assert not later("not a date", "2024-05-01") and not later(None, "2024-05-01")

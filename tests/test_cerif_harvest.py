@@ -94,13 +94,24 @@ def test_full_flag_reconciles_vanished_identifiers(cris: FakeOAI, home: Path, ca
 
 
 def test_broken_source_fails_the_run_loudly(cris: FakeOAI, home: Path, capsys) -> None:
+    # an explicit full harvest must see everything: one broken list fails it whole
     cris.script(["broken", "broken"], page=1)
-    code = main(["--home", str(home), "harvest", "cris"])
+    code = main(["--home", str(home), "harvest", "cris", "--full"])
     assert code == 3
     assert "failed" in capsys.readouterr().err
     with RecordStore(home / "records.sqlite3") as store:
         assert store.count("cris") == 0
         assert store.runs("cris")[0].status == "failed"
+    # otherwise the broken part (the projects set, whose first page is broken) fails loudly
+    # and the other sets are kept
+    cris.script(["broken", "broken"], page=1)
+    assert main(["--home", str(home), "harvest", "cris"]) == 9
+    err = capsys.readouterr().err
+    assert "set openaire_cris_projects failed" in err and "not well-formed" in err
+    with RecordStore(home / "records.sqlite3") as store:
+        kinds = Counter(s.record.kind for s in store.iter_records("cris"))
+        assert kinds == {"person": 19, "organisation": 13, "facility": 2}
+        assert store.runs("cris")[0].status == "ok"
 
 
 def test_saved_listrecords_pages_import_and_reparse(

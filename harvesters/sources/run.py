@@ -95,10 +95,14 @@ class Parsed:
     #: the run adds to its options for the next run (which parts to ask again, from when)
     failed_parts: list[str] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
+    incomplete: bool = False  # a run meant to be complete that did not see everything
     #: the source items the payloads hold, kept in the store (``harvesters.store.items``)
     items: ItemChanges | None = None
-    #: a partial run's links against the stored state: (batch, relinked, item changes)
-    relink: Callable[[RecordStore], tuple[list[Record], list[Record], ItemChanges]] | None = None
+    #: a partial run's links against the stored state: (batch, relinked, item changes, the
+    #: ids of records the state no longer makes)
+    relink: (
+        Callable[[RecordStore], tuple[list[Record], list[Record], ItemChanges, list[str]]] | None
+    ) = None
 
 
 Parser = Callable[[Sequence[RawPayload], Progress], Parsed]
@@ -150,8 +154,11 @@ def ingest(
             pause_point("parsed")
             relinked: list[Record] = []
             items = parsed.items
+            deleted = parsed.deleted
+            if complete and parsed.incomplete:  # it withdraws nothing, and merges its items
+                complete = report.complete = False
             if not complete and parsed.relink is not None:
-                records, relinked, items = parsed.relink(store)
+                records, relinked, items, deleted = parsed.relink(store)
             elif not complete:
                 records, relinked = _relink_with_store(store, source, records)
             else:
@@ -166,7 +173,7 @@ def ingest(
                 report.counts,
                 complete,
                 report.errors,
-                deleted=parsed.deleted,
+                deleted=deleted,
                 quarantine=[_quarantined(f) for f in failures],
                 relinked=relinked,
                 items=items,

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS items (
     source TEXT NOT NULL,
     item TEXT NOT NULL,
     datestamp TEXT,
+    record_id TEXT,
     body BLOB NOT NULL,
     run_id INTEGER NOT NULL,
     PRIMARY KEY (source, item)
@@ -31,12 +32,22 @@ CREATE TABLE IF NOT EXISTS items (
 
 
 @dataclass(frozen=True)
-class ItemChanges:
-    """What a run changes in a source's items: ``put`` (item -> datestamp and raw metadata),
-    ``gone`` (items the source deleted) and, for a full harvest, ``replace_all``: every item
-    not put is gone."""
+class Item:
+    """One item as a source serves it: its datestamp, the id of the record it makes (None when
+    it makes none: a Funding folds into projects, a broken item into quarantine) and its raw
+    metadata."""
 
-    put: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)
+    datestamp: str | None
+    record_id: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class ItemChanges:
+    """What a run changes in a source's items: ``put`` (item -> ``Item``), ``gone`` (items the
+    source deleted) and, for a full harvest, ``replace_all``: every item not put is gone."""
+
+    put: dict[str, Item] = field(default_factory=dict)
     gone: frozenset[str] = frozenset()
     replace_all: bool = False
 
@@ -54,10 +65,12 @@ class ItemsTable:
         for row in rows:
             yield row[0], row[1], zlib.decompress(row[2])
 
-    def item_stamps(self, source: str) -> dict[str, str | None]:
-        """Every stored item of ``source`` with its datestamp (no metadata)."""
-        rows = self._db.execute("SELECT item, datestamp FROM items WHERE source=?", (source,))
-        return {row[0]: row[1] for row in rows}
+    def item_heads(self, source: str) -> dict[str, tuple[str | None, str | None]]:
+        """Every stored item of ``source`` with its datestamp and record id (no metadata)."""
+        rows = self._db.execute(
+            "SELECT item, datestamp, record_id FROM items WHERE source=?", (source,)
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def has_items(self, source: str) -> bool:
         found = self._db.execute("SELECT 1 FROM items WHERE source=? LIMIT 1", (source,))
@@ -70,9 +83,10 @@ class ItemsTable:
             db.execute("DELETE FROM items WHERE source=?", (source,))
         for item in sorted(changes.gone):
             db.execute("DELETE FROM items WHERE source=? AND item=?", (source, item))
-        for item, (datestamp, body) in changes.put.items():
+        for item, it in changes.put.items():
             db.execute(
-                "INSERT INTO items VALUES (?,?,?,?,?) ON CONFLICT (source, item) DO UPDATE SET"
-                " datestamp=excluded.datestamp, body=excluded.body, run_id=excluded.run_id",
-                (source, item, datestamp, zlib.compress(body, 6), run_id),
+                "INSERT INTO items VALUES (?,?,?,?,?,?) ON CONFLICT (source, item) DO UPDATE SET"
+                " datestamp=excluded.datestamp, record_id=excluded.record_id,"
+                " body=excluded.body, run_id=excluded.run_id",
+                (source, item, it.datestamp, it.record_id, zlib.compress(it.body, 6), run_id),
             )

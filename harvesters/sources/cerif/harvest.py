@@ -22,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 
 from harvesters.core.config import Config
-from harvesters.core.errors import HarvestError, ParseError, SourceProtocolError, SourceUnavailable
+from harvesters.core.errors import ParseError, SourceProtocolError
 from harvesters.core.progress import Progress
 from harvesters.core.sources import Source
-from harvesters.sources.cerif.links import Unsupported, resolve_links
+from harvesters.sources.cerif.fetch import SWEEP, Fetched, fetch_parts
+from harvesters.sources.cerif.links import FundingEntity, Unsupported, resolve_links
 from harvesters.sources.cerif.parse import parse_entity
 from harvesters.sources.cerif.state import link_with_state
 from harvesters.sources.http import HttpClient
@@ -43,12 +44,12 @@ from harvesters.sources.oai.responses import (
 from harvesters.sources.oai.salvage import parse_page
 from harvesters.sources.run import Parsed, RunReport, ingest
 from harvesters.store.database import ItemChanges, RawPayload, RecordStore, utcnow
+from harvesters.store.items import Item
 from harvesters.store.quarantine import raw_bytes
 
 log = logging.getLogger("research_index.harvest")
 
 RECONCILE_DAYS = 7
-MAX_WALKS = 3  # walks of one set's list, when it keeps shifting, before the run fails
 DEFAULT_SETS = (
     "openaire_cris_projects",
     "openaire_cris_funding",
@@ -76,8 +77,7 @@ def harvest_cerif(
     client = OAIClient(source.base_url, http)
     sets = list(source.sets or DEFAULT_SETS)
     froms, complete = _window(config, source, client, full, sets)
-    rewalked = {"rewalked": 0}
-    failed: dict[str, str] = {}
+    fetched = Fetched()
 
     def fetch(progress: Progress) -> list[RawPayload]:
         prefix = choose_prefix(client.list_metadata_formats())
@@ -86,36 +86,20 @@ def harvest_cerif(
                 f"{source.base_url} offers no OpenAIRE CERIF metadata format "
                 "(a prefix starting with oai_cerif_openaire, or the CERIF namespace)"
             )
-        pages: list[RawPayload] = []
-        first: HarvestError | None = None
-        for set_spec in sets:
-            try:
-                pages += _walk_set(
-                    client, source.name, prefix, set_spec, froms[set_spec], progress, rewalked
-                )
-            except (SourceUnavailable, SourceProtocolError, OAIError) as exc:
-                if complete:  # a full harvest must see every set: it withdraws the unseen
-                    raise
-                log.error("%s %s failed; keeping the other sets: %s", source.name, set_spec, exc)
-                failed[set_spec] = str(exc)
-                first = first or exc
-        if first is not None and len(failed) == len(sets):
-            raise first
-        oldest = min((f for f in froms.values() if f), default=None)
-        if not complete and oldest:  # deletions whose headers name no set
-            sweep = client.list_identifier_pages(prefix, from_=oldest, progress=progress)
-            pages += [page.payload for page in sweep]
-        return pages
+        got = fetch_parts(client, source.name, prefix, froms, progress, strict=full)
+        fetched.failed, fetched.rewalked = got.failed, got.rewalked
+        return got.pages
 
     def parse(payloads: Sequence[RawPayload], progress: Progress) -> Parsed:
         parsed = parse_cerif_pages(source.name, payloads, progress)
-        parsed.rewalked = rewalked["rewalked"]
-        if failed:  # the next run asks these sets again from where this one did
+        parsed.rewalked = fetched.rewalked
+        if fetched.failed:  # the next run asks these parts again from where this one did
             parsed.failed_parts = [
-                f"set {s} failed (the other sets were kept; the next run asks it again): {e}"
-                for s, e in failed.items()
+                f"{_part(p)} failed (the others were kept; the next run asks it again): {why}"
+                for p, why in fetched.failed.items()
             ]
-            parsed.notes = {"failed_sets": dict(failed)}
+            parsed.notes = {"failed_sets": dict(fetched.failed)}
+            parsed.incomplete = True  # a full harvest that missed a set withdraws nothing
         return parsed
 
     try:
@@ -139,39 +123,17 @@ def harvest_cerif(
         http.close()
 
 
-def _walk_set(
-    client: OAIClient,
-    name: str,
-    prefix: str,
-    set_spec: str,
-    from_: str | None,
-    progress: Progress,
-    notes: dict[str, int],
-) -> list[RawPayload]:
-    """The pages of one set's list; walked again when it shifted under the walk (a record
-    changed while it was paged can push another past the walk: that one would be missed for
-    good, its datestamp being old), at most ``MAX_WALKS`` times in all, then the run fails."""
-    pages: list[RawPayload] = []
-    for _ in range(MAX_WALKS):
-        walk = client.list_record_pages(prefix, set_spec=set_spec, from_=from_, progress=progress)
-        pages += [page.payload for page in walk]
-        if walk.size_mismatch:
-            log.warning("%s %s: %s", name, set_spec, walk.size_mismatch)
-        if walk.drift is None:
-            return pages
-        notes["rewalked"] += 1
-        log.warning("%s %s: the list shifted while it was walked: %s", name, set_spec, walk.drift)
-    raise SourceProtocolError(
-        f"{name} {set_spec}: the list kept shifting over {MAX_WALKS} walks ({walk.drift}); "
-        "nothing was committed, and the next run asks again from the same point"
-    )
+def _part(part: str) -> str:
+    return "the deletions sweep" if part == SWEEP else f"set {part}"
 
 
 def _window(
     config: Config, source: Source, client: OAIClient, full: bool, sets: list[str]
 ) -> tuple[dict[str, str | None], bool]:
-    """(from per set, complete): a full harvest has no ``from`` and withdraws what it did not
-    see. A set that failed in the last run is asked again from the ``from`` it had then."""
+    """(from per part, complete): a full harvest has no ``from`` and withdraws what it did
+    not see. A part (a set, the deletions sweep) that failed in the last run is asked again
+    from the ``from`` it had then; a set new to the configuration is walked whole; a set
+    dropped from it makes a full harvest (its records would otherwise stay for good)."""
     identify = client.identify()
     with RecordStore(config.store_path) as store:
         last = store.last_successful_run(source.name)
@@ -180,6 +142,11 @@ def _window(
     start = last.options.get("harvest_start") if last else None
     everything: dict[str, str | None] = dict.fromkeys(sets)
     if full or not isinstance(start, str) or last is None:
+        return everything, True
+    before = last.options.get("sets")
+    known_sets = set(before) if isinstance(before, list) else set(sets)
+    if known_sets - set(sets):
+        log.info("%s: sets left the configuration: a full harvest", source.name)
         return everything, True
     if not known:  # a store from before item states were kept: links need the whole source
         log.info("%s: no stored item state yet: a full harvest makes it", source.name)
@@ -192,9 +159,12 @@ def _window(
     failed = last.options.get("failed_sets")
     tried = last.options.get("set_from")
     froms: dict[str, str | None] = {}
-    for set_spec in sets:
-        again = isinstance(failed, dict) and set_spec in failed and isinstance(tried, dict)
-        froms[set_spec] = tried.get(set_spec) if again and isinstance(tried, dict) else base
+    for part in [*sets, SWEEP]:
+        again = isinstance(failed, dict) and part in failed and isinstance(tried, dict)
+        if again and isinstance(tried, dict):
+            froms[part] = tried.get(part)
+        else:
+            froms[part] = base if part in known_sets or part == SWEEP else None
     return froms, False
 
 
@@ -268,23 +238,25 @@ def parse_cerif_pages(
     if progress:
         progress.set_total(len(latest))
     entities = []
-    failures = list(nameless)
+    # a record without an identifier comes again with every walk of its list: once each
+    failures = list({raw_bytes(f.raw): f for f in nameless}.values())
+    unnamed = len(failures)
     deleted: list[str] = []
-    gone: list[str] = []
-    put: dict[str, tuple[str | None, bytes]] = {}
+    gone: dict[str, str | None] = {}
+    put: dict[str, Item] = {}
     skipped = 0
     for identifier, rec in sorted(latest.items()):  # the order the stored state resolves in
         if progress:
             progress.advance()
         if isinstance(rec, ParseError):
             failures.append(rec)
-            put[identifier] = (None, raw_bytes(rec.raw))  # the source's state, broken or not
+            put[identifier] = Item(None, None, raw_bytes(rec.raw))  # the source's, broken or not
             continue
         if rec.deleted or rec.metadata_xml is None:
             deleted.append(internal_id(identifier))
-            gone.append(identifier)
+            gone[identifier] = rec.datestamp
             continue
-        put[identifier] = (rec.datestamp, rec.metadata_xml)
+        put[identifier] = Item(rec.datestamp, None, rec.metadata_xml)
         try:
             entity = parse_entity(rec.metadata_xml, source, identifier)
         except ParseError as exc:
@@ -296,11 +268,13 @@ def parse_cerif_pages(
         if isinstance(entity, Unsupported):
             skipped += 1
             continue
+        if not isinstance(entity, FundingEntity):  # the record it makes (a Funding folds)
+            put[identifier] = Item(rec.datestamp, entity.source_id, rec.metadata_xml)
         entities.append(entity)
     records = resolve_links(entities)
     folded = len(entities) - len(records)  # Fundings, and one entity listed in two sets
     batch = {r.source_id for r in records}
-    parsed = Parsed(records, len(latest) + len(nameless), failures, deleted, skipped, folded)
+    parsed = Parsed(records, len(latest) + unnamed, failures, deleted, skipped, folded)
     parsed.items = ItemChanges(put=put, gone=frozenset(gone))
     parsed.relink = lambda store: link_with_state(store, source, put, gone, batch)
     return parsed

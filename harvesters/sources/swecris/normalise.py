@@ -82,10 +82,11 @@ def normalise_row(raw: dict[str, Any]) -> Project:
         raise ParseError(pid, undecodable)
     try:
         award = _award(row)
+        amount = parse_amount(row.get("fundingsSek"))
         funding = Funding(
             funder=_org(row, "fundingOrganisation"),
-            amount=parse_amount(row.get("fundingsSek")),
-            currency="SEK",
+            amount=amount,
+            currency="SEK" if amount is not None else None,  # the column is in SEK
             year=parse_int(row.get("fundingYear")),
             start=parse_date(row.get("fundingStartDate")),
             end=parse_date(row.get("fundingEndDate"), end=True),
