@@ -62,3 +62,23 @@ def test_funder_names_link_to_their_page(client: FlaskClient) -> None:
     eco = client.get("/api/v1/ecosystem?q=batteri").get_json()
     node = next(n for n in eco["nodes"] if n["id"] == f"funder:{VR}")
     assert node["url"] == f"/funder/{VR}"
+
+
+def test_statistics_and_networks_refuse_include_twins(client: FlaskClient) -> None:
+    """They count a twin project once: include_twins would change nothing, so the tables and
+    networks a program asks for say so (400), and the pages a search links to leave it out."""
+    for url in (
+        "/api/v1/stats?by=year&include_twins=true",
+        "/stats.csv?by=year&include_twins=true",
+        "/api/v1/ecosystem?q=batteri&include_twins=true",
+        "/ecosystem.graphml?q=batteri&include_twins=true",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 400, url
+        assert "include_twins applies to result lists only" in answer.get_data(as_text=True)
+    assert client.get("/api/v1/stats?by=year&include_twins=false").status_code == 200
+    search = client.get("/search?q=batteri&include_twins=true&lang=en").get_data(as_text=True)
+    assert 'href="/stats?q=batteri&amp;lang=en"' in search
+    assert 'href="/ecosystem?q=batteri&amp;lang=en"' in search
+    assert client.get("/stats?q=batteri&include_twins=true").status_code == 200
+    assert client.get("/ecosystem?q=batteri&include_twins=true").status_code == 200

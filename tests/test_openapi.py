@@ -88,13 +88,16 @@ def test_the_description_is_valid_openapi_3_1(spec: Spec) -> None:
 
 
 def test_every_api_route_is_documented_and_nothing_else(app: Flask, spec: Spec) -> None:
+    """The JSON API, and the downloads (CSV, Atom, GraphML) of the same searches."""
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1/") and "GET" in (rule.methods or ()):
+        download = rule.rule.endswith((".csv", ".atom", ".graphml"))
+        if (rule.rule.startswith("/api/v1/") or download) and "GET" in (rule.methods or ()):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             routes.add(path.replace("{pid}", "{id}"))
     assert routes == set(spec["paths"])
     assert {"/api/v1/search", "/api/v1/stats", "/api/v1/status"} <= routes
+    assert {"/search.csv", "/search.atom", "/stats.csv", "/ecosystem.graphml"} <= routes
 
 
 def test_parameters_carry_the_bounds_of_the_code(spec: Spec) -> None:
@@ -169,8 +172,42 @@ CASES = [
 ]
 
 
+DOWNLOADS = [  # path, URL, status, media type
+    ("/search.csv", "/search.csv?q=batteri&delimiter=semicolon", 200, "text/csv"),
+    ("/search.csv", "/search.csv?delimiter=tab", 400, "application/json"),
+    ("/search.atom", "/search.atom?q=batteri&status=ongoing", 200, "application/atom+xml"),
+    ("/search.atom", "/search.atom?year=abc", 400, "application/json"),
+    ("/stats.csv", "/stats.csv?by=year&by=funder&q=batteri", 200, "text/csv"),
+    ("/stats.csv", "/stats.csv?by=year&include_twins=true", 400, "application/json"),
+    ("/ecosystem.csv", "/ecosystem.csv?part=edges&q=batteri", 200, "text/csv"),
+    ("/ecosystem.graphml", "/ecosystem.graphml?q=batteri&top=40", 200, "application/graphml+xml"),
+    ("/org/{key}.csv", "/org/202100-3054.csv?delimiter=semicolon", 200, "text/csv"),
+    ("/org/{key}.csv", "/org/000000-0000.csv", 404, "application/json"),
+    ("/person/{key}.csv", "/person/orcid:0000-0002-5407-0835.csv", 200, "text/csv"),
+    ("/person/{key}.csv", "/person/orcid:0000-0000-0000-0000.csv", 404, "application/json"),
+]
+
+
 def test_the_cases_cover_every_documented_path(spec: Spec) -> None:
-    assert {path for path, _, _ in CASES} == set(spec["paths"])
+    covered = {path for path, _, _ in CASES} | {d[0] for d in DOWNLOADS}
+    assert covered == set(spec["paths"])
+
+
+@pytest.mark.parametrize(
+    ("path", "url", "status", "media"), DOWNLOADS, ids=[d[1] for d in DOWNLOADS]
+)
+def test_downloads_answer_as_documented(
+    spec: Spec, client: FlaskClient, path: str, url: str, status: int, media: str
+) -> None:
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.mimetype == media
+    documented = spec["paths"][path]["get"]["responses"][str(status)]
+    if "$ref" in documented:  # an error: the API's one shape
+        errors = component(spec, "Error").iter_errors(response.get_json())
+        assert not list(errors)
+    else:
+        assert media in documented["content"]
 
 
 @pytest.mark.parametrize(("path", "url", "status"), CASES, ids=[c[1][8:60] for c in CASES])

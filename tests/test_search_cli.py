@@ -256,3 +256,36 @@ def test_stats_bad_dimensions_exit_2(capsys, kth_home: Path) -> None:
         main(["--home", str(kth_home), "stats", "--by", "colour"])
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_output_closed_by_its_reader_ends_quietly(kth_home: Path) -> None:
+    """`research-index search ... | head -1`: the reader closes the pipe; no traceback."""
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "webapp.cli",
+        "--home",
+        str(kth_home),
+        "search",
+        "--size",
+        "100",
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert first and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_stats_refuse_include_twins(capsys, kth_home: Path) -> None:
+    """Statistics count a twin project once: the option that would change nothing is gone."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--home", str(kth_home), "stats", "--by", "year", "--include-twins"])
+    assert exit_.value.code == 2
+    assert "--include-twins" in capsys.readouterr().err

@@ -133,6 +133,30 @@ def test_search_csv_has_every_match_with_bom_header_and_crlf(
     assert {r[HIT_COLUMNS.index("funder_ids")] for r in rows[1:]} >= {"202100-5000"}
 
 
+def test_search_csv_has_the_columns_a_reviewer_needs(client: FlaskClient, kth_service: Any) -> None:
+    """Both titles, the project leaders with their keys, award types, funding years and
+    subjects, each as the record says, in the language asked for."""
+    rows = rows_of(client.get("/search.csv?q=batteri&lang=sv&kind=project").get_data())
+    col = {name: rows[0].index(name) for name in rows[0]}
+    req = SearchRequest(q="batteri", lang="sv", filters={"kind": ("project",)})
+    hits = {h.id: h for h in kth_service.iter_hits(req)}
+    assert len(rows) - 1 == len(hits) > 50
+    for row in rows[1:]:
+        hit = hits[row[col["id"]]]
+        p = hit.source_record
+        assert row[col["title_sv"]] == (p.title.sv or "")
+        assert row[col["title_en"]] == (p.title.en or "")
+        assert row[col["leaders"]] == "; ".join(x.name for x in hit.leaders)
+        assert row[col["leader_keys"]] == "; ".join(x.key or "" for x in hit.leaders)
+        assert row[col["funding_years"]] == "; ".join(map(str, p.funding_years()))
+        awards = {f.award_type.label.sv for f in p.fundings if f.award_type}
+        assert set(filter(None, row[col["award"]].split("; "))) == awards
+        codes = {(s.level5 or s.level3 or s.level1).code for s in p.subjects}
+        assert {x.split(" ", 1)[0] for x in row[col["subjects"]].split("; ") if x} == codes
+    assert any(r[col["leaders"]] for r in rows[1:]) and any(r[col["subjects"]] for r in rows[1:])
+    assert any("Projektbidrag" in r[col["award"]] for r in rows[1:])  # Swedish labels
+
+
 def test_search_csv_follows_the_sort_and_ignores_paging(
     client: FlaskClient, kth_service: Any
 ) -> None:

@@ -31,6 +31,7 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+DOWNLOADS = (".csv", ".atom", ".graphml")  # the API's searches as files: as strict as the API
 MAX_URL_BYTES = 16 * 1024  # a 1,000-character query in any script needs at most ~12 KB
 _JSON_UNSAFE = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -97,7 +98,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def strict_api() -> None:
-        if request.path.startswith("/api/"):
+        """The API and the downloads keep to the OpenAPI document (pages are lenient)."""
+        if request.path.startswith("/api/") or request.path.endswith(DOWNLOADS):
             check_api_args(request.args)
 
     @app.before_request

@@ -35,7 +35,7 @@ from indexer.service import (
 from webapp.charts import format_number
 from webapp.exports import csv_response, export_request
 from webapp.i18n import current_lang, t
-from webapp.params import state, whole_number, with_params
+from webapp.params import refuse_twins, state, whole_number, with_params
 from webapp.people import person_url
 from webapp.service import search_service
 
@@ -49,11 +49,15 @@ def view_pairs() -> list[tuple[str, str]]:
     return [(k, v) for k in VIEW_PARAMS for v in request.args.getlist(k) if v != ""]
 
 
-def current_ecosystem() -> Ecosystem:
+def current_ecosystem(strict: bool = True) -> Ecosystem:
+    """The ecosystem of this URL; ``strict``: ``include_twins`` is a 400 (a network counts a
+    twin project once), else it is dropped (a page reached from a search with it)."""
     args = request.args
+    if strict:
+        refuse_twins(args, "Networks")
     raw_top, raw_min = args.get("top"), args.get("min_weight")
     return search_service(current_app).ecosystem(
-        export_request(current_lang(), drop=("page", "size", *VIEW_PARAMS)),
+        export_request(current_lang(), drop=("page", "size", "include_twins", *VIEW_PARAMS)),
         types=tuple(dict.fromkeys(kind for kind in args.getlist("type") if kind)),
         size=args.get("size_by") or "sek",
         top=whole_number("top", raw_top) if raw_top else ECOSYSTEM_TOP,
@@ -102,7 +106,7 @@ def ecosystem_json() -> Response:
 
 @bp.get("/ecosystem")
 def ecosystem_page() -> str:
-    eco = current_ecosystem()
+    eco = current_ecosystem(strict=False)
     labels = {n.id: n.label for n in eco.nodes}
     nodes_out, edges_out = eco.left_out
     figures = {

@@ -36,7 +36,9 @@ _MAP: tuple[tuple[type[Exception], int, str], ...] = (
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.endswith((".json", ".csv", ".graphml"))
+    return request.path.startswith("/api/") or request.path.endswith(
+        (".json", ".csv", ".graphml", ".atom")
+    )
 
 
 def error_response(status: int, code: str, message: str) -> Response:

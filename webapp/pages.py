@@ -32,6 +32,8 @@ from webapp.params import request_from_args, state, toggle, with_params, without
 from webapp.service import search_service
 
 bp = Blueprint("pages", __name__)
+# what a link to statistics or a network leaves out: they count each project once
+COUNTED: dict[str, None] = dict.fromkeys(("page", "size", "sort", "include_twins"))
 
 
 def search_request(lang: str):  # type: ignore[no-untyped-def]
@@ -60,8 +62,10 @@ def search() -> str:
         pairs=pairs,
         csv_url="/search.csv" + with_params(pairs, page=None, size=None),
         feed_url="/search.atom" + with_params(pairs, page=None, size=None, sort=None),
-        stats_url="/stats" + with_params(pairs, page=None, size=None, sort=None),
-        ecosystem_url="/ecosystem" + with_params(pairs, page=None, size=None, sort=None),
+        stats_url="/stats"
+        + with_params(pairs, page=None, size=None, sort=None, include_twins=None),
+        ecosystem_url="/ecosystem"
+        + with_params(pairs, page=None, size=None, sort=None, include_twins=None),
         lang_url=with_params(pairs, lang="en" if lang == "sv" else "sv"),
         suggestion_url=with_params(pairs, q=result.did_you_mean) if result.did_you_mean else None,
     )

@@ -37,8 +37,12 @@ SCALAR_PARAMS = (
     "include_twins",
 )
 
-# what the API reads beyond a search: statistics, the walk, the ecosystem's view
-API_PARAMS = (*SCALAR_PARAMS, *LIST_PARAMS, "by", "top", "cursor", "type", "size_by", "min_weight")
+# what the API reads beyond a search: statistics, the walk, the ecosystem's view, downloads
+API_PARAMS = (
+    *SCALAR_PARAMS,
+    *LIST_PARAMS,
+    *("by", "top", "cursor", "type", "size_by", "min_weight", "delimiter", "part"),
+)
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")  # not int()'s " 5" or "1_000"
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not fromisoformat's 20240630 or 2024-W01
@@ -56,6 +60,18 @@ def check_api_args(args: MultiDict[str, str]) -> None:
     for flag in args.getlist("include_twins"):
         if flag not in ("true", "false"):  # a JSON boolean; pages also take 1, yes and on
             raise InvalidRequest(f"include_twins must be true or false, not {flag[:40]!r}")
+
+
+ONCE = (
+    "{what} count each project once, as SweCRIS does: the duplicate copy of an RJ/Vinnova "
+    "twin project never counts, so include_twins applies to result lists only"
+)
+
+
+def refuse_twins(args: MultiDict[str, str], what: str) -> None:
+    """A 400 for ``include_twins`` where it cannot change anything (statistics, networks)."""
+    if _flag(args, "include_twins"):
+        raise InvalidRequest(ONCE.format(what=what))
 
 
 def request_from_args(

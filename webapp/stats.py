@@ -31,7 +31,7 @@ from webapp.charts import chart_variants, format_number
 from webapp.exports import csv_response
 from webapp.i18n import current_lang, t
 from webapp.pages import search_request
-from webapp.params import state, whole_number, with_params
+from webapp.params import refuse_twins, state, whole_number, with_params
 from webapp.service import search_service
 
 bp = Blueprint("stats", __name__)
@@ -63,10 +63,10 @@ SECTIONS = (
 @bp.get("/stats")
 def page() -> str:
     lang = current_lang()
-    req = search_request(lang)
+    req = replace(search_request(lang), include_twins=False)  # statistics count a twin once
     by = _dimensions(required=False)
     service = search_service(current_app)
-    pairs = state(request.args)
+    pairs = [(k, v) for k, v in state(request.args) if k != "include_twins"]
     tables = {s.dim: service.stats(req, (s.dim,)) for s in SECTIONS}
     sections = [stat_section(s, tables[s.dim], pairs, lang) for s in SECTIONS]
     cross = _cross(service.stats(req, by), pairs, lang) if by else None
@@ -137,6 +137,7 @@ def _one_table() -> tuple[StatsTable, tuple[str, ...], int]:
     """The table the URL asks for, cut to ``top`` rows; also its full number of rows."""
     by = _dimensions(required=True)
     top = _top()
+    refuse_twins(request.args, "Statistics")
     req = search_request(current_lang())
     table = search_service(current_app).stats(req, by)
     count = len(table.rows)

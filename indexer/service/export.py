@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from harvesters.core.records import Project
 from indexer.service.results import Hit, StatsTable
 
 BOM = "\ufeff"
@@ -60,16 +61,26 @@ HIT_COLUMNS = (
     "funder_ids",
     "twin_of",
     "url",
+    "title_sv",
+    "title_en",
+    "leaders",  # the project leaders (principal investigators, coordinators), "; "-separated
+    "leader_keys",  # their keys: orcid:<ORCID> or the source's person id (/person/<key>)
+    "award",  # the award types of its fundings
+    "funding_years",
+    "subjects",  # SSIF subjects, the deepest level each path names: "code label"
     "kind",  # project or facility
     "country",  # a facility's (ISO 3166 code)
     "access_for",  # who may use a facility: companies, academia, both, unknown
 )
 
 
-def hit_rows(hits: Iterable[Hit], truncated_note: str | None = None) -> Iterator[list[Any]]:
+def hit_rows(
+    hits: Iterable[Hit], truncated_note: str | None = None, lang: str = "en"
+) -> Iterator[list[Any]]:
     yield list(HIT_COLUMNS)
     for h in hits:
         r = h.source_record  # its attributes, not ``h.record`` (the whole record as a dict)
+        project = r if isinstance(r, Project) else None
         yield [
             h.id,
             h.source,
@@ -85,12 +96,31 @@ def hit_rows(hits: Iterable[Hit], truncated_note: str | None = None) -> Iterator
             "; ".join(f.id or "" for f in h.funders),
             h.twin_of,
             getattr(r, "source_url", None) or getattr(r, "url", None),
+            project.title.sv if project else None,
+            project.title.en if project else None,
+            "; ".join(p.name for p in h.leaders),
+            "; ".join(p.key or "" for p in h.leaders),
+            _awards(project, lang) if project else None,
+            "; ".join(map(str, project.funding_years())) if project else None,
+            _subjects(project, lang) if project else None,
             h.kind,
             getattr(r, "country", None),
             (getattr(r, "access_for", None) or "unknown") if h.kind == "facility" else None,
         ]
     if truncated_note:
         yield [truncated_note]
+
+
+def _awards(p: Project, lang: str) -> str:
+    labels = (f.award_type.label.get(lang) or f.award_type.id for f in p.fundings if f.award_type)
+    return "; ".join(dict.fromkeys(x for x in labels if x))
+
+
+def _subjects(p: Project, lang: str) -> str:
+    deepest = (s.level5 or s.level3 or s.level1 for s in p.subjects)
+    return "; ".join(
+        dict.fromkeys(f"{s.code} {s.label.get(lang) or ''}".strip() for s in deepest if s)
+    )
 
 
 def write_csv(

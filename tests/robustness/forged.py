@@ -159,9 +159,9 @@ def forged_urls() -> list[str]:
         "/stats?by=funder&by=org_type&lang=sv",
         "/status",
         "/search.atom",
-        "/search.atom?include_twins=1&lang=sv",
+        "/search.atom?include_twins=true&lang=sv",  # downloads keep to the API's forms
         "/search.csv",
-        "/search.csv?include_twins=1",
+        "/search.csv?include_twins=true",
         f"/org/{ORG}.csv",
         "/stats.csv?by=funder&by=award",
         "/api/v1/search?include_twins=true",

@@ -255,7 +255,7 @@ class _ErrorPage(HTMLParser):
 
 def wants_json(url: str) -> bool:
     path = url.split("?", 1)[0]
-    return path.startswith("/api/") or path.endswith((".json", ".csv"))
+    return path.startswith("/api/") or path.endswith((".json", ".csv", ".atom", ".graphml"))
 
 
 def check_error_shape(url: str, response: TestResponse) -> None:

@@ -9,8 +9,10 @@ configuration once, then hands it to the chosen handler. Exit codes: ``webapp.cl
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +22,7 @@ from harvesters.core.errors import ConfigError
 from indexer.building.versions import IndexLocation
 from webapp.cli import harvest as harvest_cli
 from webapp.cli import index as index_cli
-from webapp.cli.exits import fail
+from webapp.cli.exits import EXIT_OK, fail
 
 
 class _JsonFormatter(logging.Formatter):
@@ -136,7 +138,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(home=args.home)
     except ConfigError as exc:
         return fail(exc)
-    return int(args.handler(args, config))
+    try:
+        return int(args.handler(args, config))
+    except BrokenPipeError:  # the reader stopped reading (`| head`): end quietly
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush finds no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 if __name__ == "__main__":

@@ -119,14 +119,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a dimension; give it twice to cross two (e.g. --by year --by funder)",
     )
     p.add_argument("--q", default="", help="only projects matching this search")
-    _filters(p)
+    _filters(p, twins=False)  # statistics count a twin project once
     p.add_argument("--format", choices=("csv", "json", "text"), default="text")
     p.add_argument("--delimiter", choices=("comma", "semicolon"), default="comma")
     p.add_argument("--bom", action="store_true", help="start the CSV with a UTF-8 BOM (Excel)")
     p.set_defaults(handler=cmd_stats)
 
 
-def _filters(p: argparse.ArgumentParser) -> None:
+def _filters(p: argparse.ArgumentParser, twins: bool = True) -> None:
     g = p.add_argument_group("filters (repeat an option to select several values)")
     g.add_argument("--funder", action="append", default=[], help="funder org number")
     g.add_argument("--org", action="append", default=[], help="coordinating org number")
@@ -145,7 +145,8 @@ def _filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--on", type=date.fromisoformat, help="status date (default today)")
     g.add_argument("--amount-min", type=float)
     g.add_argument("--amount-max", type=float)
-    g.add_argument("--include-twins", action="store_true", help="show twin copies too")
+    if twins:
+        g.add_argument("--include-twins", action="store_true", help="show twin copies too")
     g.add_argument("--lang", choices=("en", "sv"), default="en")
 
 
@@ -177,7 +178,7 @@ def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
         on=args.on,
         amount_min=args.amount_min,
         amount_max=args.amount_max,
-        include_twins=args.include_twins,
+        include_twins=getattr(args, "include_twins", False),
         lang=args.lang,
         sort=getattr(args, "sort", "relevance"),
         page=getattr(args, "page", 1),

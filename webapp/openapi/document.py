@@ -26,6 +26,7 @@ from indexer.service import (
     VALUE_PATTERN,
     YEAR_PATTERN,
 )
+from webapp.openapi.downloads import download_parameters, download_paths
 from webapp.openapi.ecosystem import (
     ECOSYSTEM_PARAM_TEXT,
     ecosystem_parameters,
@@ -326,7 +327,7 @@ def _parameters(max_query: int, page_size: int) -> dict[str, Any]:
             "schema": {"type": "string", "minLength": 1},
             "description": PARAM_TEXT[key],
         }
-    return out
+    return out | download_parameters()
 
 
 def _responses() -> dict[str, Any]:
@@ -357,7 +358,8 @@ def _get(op: str, summary: str, params: list[str], ok: dict[str, Any], errors: s
 
 
 def _paths() -> dict[str, Any]:
-    filters = [*FILTERS, "status", "on", "amount_min", "amount_max", "include_twins"]
+    counted = [*FILTERS, "status", "on", "amount_min", "amount_max"]  # each project once
+    filters = [*counted, "include_twins"]
     found = {"oneOf": [ref("SearchResult"), ref("WalkPage")]}
     return {
         "/api/v1/search": _get(
@@ -370,14 +372,14 @@ def _paths() -> dict[str, Any]:
         "/api/v1/stats": _get(
             "stats",
             "Projects and SEK by one or two dimensions over what a search matches",
-            ["by", "top", "q", "lang", *filters],
+            ["by", "top", "q", "lang", *counted],
             {"schema": ref("StatsTable"), "description": "The table (SweCRIS's rules)."},
             "400 503",
         ),
         "/api/v1/ecosystem": _get(
             "ecosystem",
             "Who funds, coordinates, hosts, uses and works on what a search matches",
-            ["q", "lang", *filters, "type", "size_by", "graph_top", "min_weight"],
+            ["q", "lang", *counted, "type", "size_by", "graph_top", "min_weight"],
             {"schema": ref("EcosystemResponse"), "description": "Nodes and edges."},
             "400 503",
         ),
@@ -402,6 +404,7 @@ def _paths() -> dict[str, Any]:
             {"schema": ref("StatusResponse"), "description": "The version, sources and runs."},
             "503",
         ),
+        **download_paths(counted, filters, ["type", "size_by", "graph_top", "min_weight"]),
         "/api/v1/openapi.json": _get(
             "openapi",
             "This description",
@@ -420,7 +423,8 @@ def spec(max_query: int = 1000, page_size: int = 20) -> dict[str, Any]:
             "title": "Research index API",
             "version": "1",
             "summary": "Swedish research projects, their funding, and statistics over them.",
-            "description": "Read-only JSON over GET. Unknown parameters are ignored; a known "
+            "description": "Read-only JSON over GET, and the same searches as downloads "
+            "(CSV, Atom, GraphML). Unknown parameters are ignored; a known "
             "one outside its schema is a 400, and so is a known one with an empty value (leave "
             "it out instead; the web pages read empty values as absent, the API does not). "
             "Rules the schema cannot state are 400s as well: amount_min above amount_max, "
