@@ -82,3 +82,20 @@ def test_statistics_and_networks_refuse_include_twins(client: FlaskClient) -> No
     assert 'href="/ecosystem?q=batteri&amp;lang=en"' in search
     assert client.get("/stats?q=batteri&include_twins=true").status_code == 200
     assert client.get("/ecosystem?q=batteri&include_twins=true").status_code == 200
+
+
+def test_links_a_page_builds_to_downloads_answer(client: FlaskClient) -> None:
+    """Pages are lenient (``include_twins=1``, an unknown language) and downloads keep to the
+    API's forms: the links a page builds carry the forms the downloads take."""
+    for page in (
+        "/search?q=batteri&include_twins=1",
+        "/search?q=batteri&lang=de",
+        "/stats?q=batteri&lang=de&include_twins=yes",
+        "/ecosystem?q=batteri&include_twins=1&top=30",
+    ):
+        html = client.get(page).get_data(as_text=True)
+        links = set(re.findall(r'href="(/[^"]*\.(?:csv|atom|graphml)[^"]*)"', html))
+        assert links, page
+        for url in links:
+            answer = client.get(url.replace("&amp;", "&"))
+            assert answer.status_code == 200, (page, url, answer.get_data(as_text=True)[:200])

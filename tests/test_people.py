@@ -238,6 +238,10 @@ def test_a_person_named_only_on_twin_copies_has_a_page_of_those_copies(
     twins = {uid.split(":", 1)[1] for d in v.people.docs[key] if (uid := v.table.uids[d])}
     assert listed and set(listed) == twins
     assert client.get(f"/person/{key}.csv").status_code == 200
+    assert 'data-testid="person-network"' not in html and 'data-dim="year"' not in html
+    for url in set(re.findall(r'href="(/[^"]*)"', html)):  # every link on the page answers
+        if not url.startswith("/static/"):
+            assert client.get(url.replace("&amp;", "&")).status_code == 200, url
     named = kth_service.people_named(v.people.names[key])
     assert any(p.key == key and p.projects == len(twins) for p in named)
 

@@ -157,6 +157,13 @@ def test_search_csv_has_the_columns_a_reviewer_needs(client: FlaskClient, kth_se
     assert any("Projektbidrag" in r[col["award"]] for r in rows[1:])  # Swedish labels
 
 
+def test_search_csv_names_facilities_in_both_languages(client: FlaskClient) -> None:
+    rows = rows_of(client.get("/search.csv?kind=facility").get_data())
+    col = {name: rows[0].index(name) for name in rows[0]}
+    assert len(rows) > 10
+    assert all(r[col["title_sv"]] or r[col["title_en"]] for r in rows[1:])
+
+
 def test_search_csv_follows_the_sort_and_ignores_paging(
     client: FlaskClient, kth_service: Any
 ) -> None:

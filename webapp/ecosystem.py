@@ -66,7 +66,8 @@ def current_ecosystem(strict: bool = True) -> Ecosystem:
 
 
 def _links() -> dict[str, str]:
-    pairs = state(request.args) + view_pairs()
+    counted = [(k, v) for k, v in state(request.args) if k != "include_twins"]
+    pairs = counted + view_pairs()
     return {
         "self": "/api/v1/ecosystem" + with_params(pairs),
         "graphml": "/ecosystem.graphml" + with_params(pairs),

@@ -62,10 +62,8 @@ def search() -> str:
         pairs=pairs,
         csv_url="/search.csv" + with_params(pairs, page=None, size=None),
         feed_url="/search.atom" + with_params(pairs, page=None, size=None, sort=None),
-        stats_url="/stats"
-        + with_params(pairs, page=None, size=None, sort=None, include_twins=None),
-        ecosystem_url="/ecosystem"
-        + with_params(pairs, page=None, size=None, sort=None, include_twins=None),
+        stats_url="/stats" + with_params(pairs, **COUNTED),
+        ecosystem_url="/ecosystem" + with_params(pairs, **COUNTED),
         lang_url=with_params(pairs, lang="en" if lang == "sv" else "sv"),
         suggestion_url=with_params(pairs, q=result.did_you_mean) if result.did_you_mean else None,
     )

@@ -69,7 +69,8 @@ ONCE = (
 
 
 def refuse_twins(args: MultiDict[str, str], what: str) -> None:
-    """A 400 for ``include_twins`` where it cannot change anything (statistics, networks)."""
+    """A 400 for ``include_twins`` where a twin project must count once (statistics and
+    networks: counting its duplicate copy too would count it twice)."""
     if _flag(args, "include_twins"):
         raise InvalidRequest(ONCE.format(what=what))
 
@@ -148,11 +149,18 @@ def _date(raw: str | None) -> date | None:
 
 
 def state(args: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """The known parameters of a URL as ordered pairs (unknown ones dropped)."""
+    """The known parameters of a URL as ordered pairs (unknown ones dropped), in the forms
+    the API takes, so the links a page builds from them (downloads too) answer: a page's
+    ``include_twins=1`` becomes ``true`` (and ``false`` goes), a language it ignored goes."""
     pairs: list[tuple[str, str]] = []
     for name in SCALAR_PARAMS:
         value = args.get(name)
-        if value not in (None, ""):
+        if value in (None, ""):
+            continue
+        if name == "include_twins":
+            if value.lower() in _YES:
+                pairs.append((name, "true"))
+        elif name != "lang" or value in LANGS:
             pairs.append((name, value))
     for name in LIST_PARAMS:
         pairs.extend((name, v) for v in args.getlist(name) if v != "")

@@ -85,10 +85,12 @@ def person(key: str) -> Response | str:
         if profile.projects
         else ()
     )
-    pairs = [("person", key)] + ([("include_twins", "true")] if twins else [])
+    pairs = [("person", key)]
+    # statistics and networks count a twin project once, through its main copy: a person
+    # named only on duplicate copies has none, and the page lists those copies alone
     tables = (
-        {s.dim: service.stats(_request(key, lang, twins=twins), (s.dim,)) for s in PERSON_SECTIONS}
-        if profile.projects
+        {s.dim: service.stats(_request(key, lang), (s.dim,)) for s in PERSON_SECTIONS}
+        if profile.projects and not twins
         else {}
     )
     return render_template(
@@ -105,9 +107,9 @@ def person(key: str) -> Response | str:
         sections=[stat_section(s, tables[s.dim], pairs, lang) for s in PERSON_SECTIONS]
         if tables
         else [],
-        total_sek=format_number(tables["year"].total_sek, lang) if tables else "0",
-        search_url="/search" + with_params(pairs),
-        ecosystem_url="/ecosystem" + with_params(pairs),
+        total_sek=format_number(tables["year"].total_sek, lang) if tables else None,
+        search_url="/search" + with_params(pairs + [("include_twins", "true")] * twins),
+        ecosystem_url=None if twins else "/ecosystem" + with_params(pairs),
         csv_url=f"{person_url(key)}.csv",
         lang_url=f"{person_url(key)}?lang={'en' if lang == 'sv' else 'sv'}",
         fmt=lambda v: format_number(v, lang),

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from harvesters.core.records import Project
+from indexer.service.hits import title
 from indexer.service.results import Hit, StatsTable
 
 BOM = "\ufeff"
@@ -96,8 +97,8 @@ def hit_rows(
             "; ".join(f.id or "" for f in h.funders),
             h.twin_of,
             getattr(r, "source_url", None) or getattr(r, "url", None),
-            project.title.sv if project else None,
-            project.title.en if project else None,
+            title(r).sv if r is not None else None,
+            title(r).en if r is not None else None,
             "; ".join(p.name for p in h.leaders),
             "; ".join(p.key or "" for p in h.leaders),
             _awards(project, lang) if project else None,

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import select
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -139,17 +140,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         return fail(exc)
     try:
-        return int(args.handler(args, config))
-    except BrokenPipeError:  # the reader stopped reading (`| head`): end quietly
-        _silence_stdout()
+        code = int(args.handler(args, config))
+        sys.stdout.flush()  # here, not at exit, where a closed pipe could not be caught
+        return code
+    except BrokenPipeError:
+        if not _stdout_closed():  # a socket's, say: not the reader of our output
+            raise
+        _silence_stdout()  # the reader stopped reading (`| head`): end quietly
         return EXIT_OK
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    except (OSError, ValueError, io.UnsupportedOperation, AttributeError):
+        return False
 
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so the interpreter's last flush finds no closed pipe."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
     except (OSError, ValueError, io.UnsupportedOperation):
         pass
 

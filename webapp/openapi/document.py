@@ -425,8 +425,9 @@ def spec(max_query: int = 1000, page_size: int = 20) -> dict[str, Any]:
             "summary": "Swedish research projects, their funding, and statistics over them.",
             "description": "Read-only JSON over GET, and the same searches as downloads "
             "(CSV, Atom, GraphML). Unknown parameters are ignored; a known "
-            "one outside its schema is a 400, and so is a known one with an empty value (leave "
-            "it out instead; the web pages read empty values as absent, the API does not). "
+            "one outside its schema is a 400, and so is a known one (a parameter of any "
+            "operation here) with an empty value (leave it out instead; the web pages read "
+            "empty values as absent, the API does not). "
             "Rules the schema cannot state are 400s as well: amount_min above amount_max, "
             f"page x size past {MAX_DEPTH}, a q that is not query syntax, and a cursor that "
             "links did not give. Every error has "
