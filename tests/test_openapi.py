@@ -322,6 +322,9 @@ def _rules_broken(query: dict[str, Any]) -> set[str]:
         codes.add("invalid_request")
     if query.get("cursor"):
         codes.add("invalid_request")  # opaque: only what links.walk and links.next give
+    by = query.get("by")
+    if query.get("shape") == "wide" and len(by if isinstance(by, list) else [by]) != 2:
+        codes.add("invalid_request")  # a cross table has two dimensions
     if str(query.get("q", "")).strip():
         codes.add("invalid_query")  # search text may be malformed query syntax
     return codes

@@ -259,6 +259,23 @@ TEXTS.update(
         "shares-people": {"en": "shares people with", "sv": "delar personer med"},
         "shares-facility": {"en": "shares facilities with", "sv": "delar infrastruktur med"},
         "person": {"en": "Person", "sv": "Person"},
+        "cross_showing": {"en": "Cells show", "sv": "Cellerna visar"},
+        "cross_show_sek": {"en": "show SEK instead", "sv": "visa kronor i stället"},
+        "cross_show_projects": {"en": "show projects instead", "sv": "visa projekt i stället"},
+        "cross_total": {"en": "Total", "sv": "Totalt"},
+        "cross_more": {
+            "en": "{rows} more rows and {columns} more columns in the CSV",
+            "sv": "{rows} rader och {columns} kolumner till i CSV-filen",
+        },
+        "cross_note": {
+            "en": "Totals count each project once: a project with two funders or years is in "
+            "two cells but once in its row's and its column's total. Darker cells hold more. "
+            "Click a cell for the projects it counts.",
+            "sv": "Totalerna räknar varje projekt en gång: ett projekt med två finansiärer eller "
+            "år finns i två celler men en gång i radens och kolumnens total. Mörkare celler "
+            "rymmer mer. Klicka på en cell för projekten den räknar.",
+        },
+        "cross_long": {"en": "one row per pair (CSV)", "sv": "en rad per par (CSV)"},
         "person_lead": {
             "en": "The projects this person is named on, with their role, and who they work with.",
             "sv": "Projekten som personen är med i, med sin roll, och vilka hen arbetar med.",

@@ -42,6 +42,7 @@ API_PARAMS = (
     *SCALAR_PARAMS,
     *LIST_PARAMS,
     *("by", "top", "cursor", "type", "size_by", "min_weight", "delimiter", "part"),
+    *("shape", "measure"),
 )
 _WHOLE = re.compile(r"[+-]?[0-9]{1,18}")  # not int()'s " 5" or "1_000"
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")

@@ -28,6 +28,7 @@ from indexer.service import (
     stats_rows,
 )
 from webapp.charts import chart_variants, format_number
+from webapp.crosstab import cross_rows, cross_view, measure_from
 from webapp.exports import csv_response
 from webapp.i18n import current_lang, t
 from webapp.pages import search_request
@@ -69,12 +70,23 @@ def page() -> str:
     pairs = [(k, v) for k, v in state(request.args) if k != "include_twins"]
     tables = {s.dim: service.stats(req, (s.dim,)) for s in SECTIONS}
     sections = [stat_section(s, tables[s.dim], pairs, lang) for s in SECTIONS]
-    cross = _cross(service.stats(req, by), pairs, lang) if by else None
+    cross = _cross(service.stats(req, by), pairs, lang) if len(by) == 1 else None
+    measure = measure_from(request.args.get("measure"))
+    grid = None
+    if len(by) == 2:
+        down, across = (service.stats(req, (d,)) for d in by)
+        grid = cross_view(service.stats(req, by), down, across, pairs, lang, measure)
+        grid["csv_url"] = "/stats.csv" + _with_by(pairs, by, shape="wide", measure=measure)
+        grid["switch_url"] = "/stats" + _with_by(
+            pairs, by, measure="sek" if measure == "projects" else None
+        )
+        grid["long_url"] = "/stats.csv" + _with_by(pairs, by)
     first = tables[SECTIONS[0].dim]
     return render_template(
         "stats.html",
         sections=sections,
         cross=cross,
+        grid=grid,
         by=by,
         dimensions=[(d, t(d)) for d in STAT_DIMENSIONS],
         pairs=pairs,
@@ -89,8 +101,22 @@ def page() -> str:
 
 @bp.get("/stats.csv")
 def table_csv() -> Response:
+    """One row per value (``shape=long``, the default), or for two dimensions the cross
+    table itself (``shape=wide``: the first down, the second across, with totals)."""
+    shape = request.args.get("shape") or "long"
+    if shape not in ("long", "wide"):
+        raise InvalidRequest(f"shape must be long or wide, not {shape[:20]!r}")
+    measure = measure_from(request.args.get("measure"))
     table, by, _ = _one_table()
-    return csv_response(stats_rows(table), f"research-index-stats-{'-'.join(by)}.csv")
+    name = f"research-index-stats-{'-'.join(by)}"
+    if shape == "long":
+        return csv_response(stats_rows(table), f"{name}.csv")
+    if len(by) != 2:
+        raise InvalidRequest("shape=wide crosses two dimensions: give by= twice")
+    req = search_request(current_lang())
+    down, across = (search_service(current_app).stats(req, (d,)) for d in by)
+    full = search_service(current_app).stats(req, by)
+    return csv_response(cross_rows(full, down, across, measure), f"{name}-{measure}.csv")
 
 
 @bp.get("/stats.json")

@@ -18,6 +18,9 @@ CSV, ATOM, GRAPHML = "text/csv", "application/atom+xml", "application/graphml+xm
 DOWNLOAD_PARAM_TEXT = {
     "delimiter": "The CSV's delimiter: comma, or semicolon for a spreadsheet set to Swedish.",
     "part": "Which table of the network: its actors (nodes) or its links (edges).",
+    "shape": "long: a row per value (pair); wide: two dimensions as a cross table, the first "
+    "down and the second across, with totals (each project once); wide with one by is a 400.",
+    "measure": "What the cells of a wide table count: projects or SEK.",
     "org_key": "An organisation's key: its organisation number, e.g. 202100-3054.",
     "person_key": "A person's key: orcid:<ORCID>, else the source's person id.",
 }
@@ -28,6 +31,8 @@ def download_parameters() -> dict[str, dict[str, Any]]:
     query = {
         "delimiter": enum(("comma", "semicolon"), default="comma"),
         "part": enum(("nodes", "edges"), default="nodes"),
+        "shape": enum(("long", "wide"), default="long"),
+        "measure": enum(("projects", "sek"), default="projects"),
     }
     out: dict[str, dict[str, Any]] = {
         name: {
@@ -86,7 +91,7 @@ def download_paths(counted: list[str], filters: list[str], view: list[str]) -> d
         "/stats.csv": _download(
             "statsCsv",
             "Projects and SEK by one or two dimensions, as CSV",
-            ["by", "top", "q", "lang", *counted, "delimiter"],
+            ["by", "top", "q", "lang", *counted, "shape", "measure", "delimiter"],
             CSV,
             "400 503",
         ),
