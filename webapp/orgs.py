@@ -40,6 +40,7 @@ from indexer.service import (
 from webapp.charts import chart_variants, format_number
 from webapp.exports import delimiter_from, hits_csv, in_turn
 from webapp.i18n import current_lang, t
+from webapp.params import list_pages
 from webapp.service import search_service
 from webapp.stats import value_url
 
@@ -77,7 +78,8 @@ def page(key: str) -> str:
         raise RecordNotFound(f"no projects, facilities or people of organisation {key[:80]!r}")
     size = min(int(current_app.config["PAGE_SIZE"]), MAX_SIZE)
     last = min(max(1, -(-total // size)), MAX_DEPTH // size)
-    current = _page_number(last)
+    pages = list_pages(request.args, last)
+    current = pages["current"]
     start = (current - 1) * size
     hits = _slice(service, req, counts, start, start + size)
     by_year = service.stats(req, ("year",))
@@ -106,12 +108,7 @@ def page(key: str) -> str:
             _table(by_funder, "funder", "by_funder", pairs, lang),
         ],
         groups=_groups(hits, start + 1),
-        pages={
-            "current": current,
-            "last": last,
-            "prev": _page_url(current - 1) if current > 1 else None,
-            "next": _page_url(current + 1) if current < last else None,
-        },
+        pages=pages,
         csv_url=f"/org/{quote(key, safe='')}.csv",
         total=total,
         search_url="/search" + q,
@@ -171,17 +168,6 @@ def _affiliation(service: SearchService, affiliated: list[PersonCount], key: str
     return key
 
 
-def _page_number(last: int) -> int:
-    raw = request.args.get("page") or "1"
-    try:
-        number = int(raw)
-    except ValueError:
-        raise InvalidRequest(f"page must be a whole number, not {raw[:20]!r}") from None
-    if not 1 <= number <= last:
-        raise InvalidRequest(f"page must be between 1 and {last}, not {number}")
-    return number
-
-
 def _groups(hits: list[Hit], first: int) -> list[dict[str, Any]]:
     """Consecutive hits of one status, each group with the list number it starts at."""
     out: list[dict[str, Any]] = []
@@ -190,11 +176,6 @@ def _groups(hits: list[Hit], first: int) -> list[dict[str, Any]]:
             out.append({"status": hit.status, "start": first + i, "hits": []})
         out[-1]["hits"].append(hit)
     return out
-
-
-def _page_url(number: int) -> str:
-    lang = request.args.get("lang")
-    return f"?page={number}" + (f"&lang={quote(lang)}" if lang in ("en", "sv") else "")
 
 
 def _slice(

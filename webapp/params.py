@@ -119,6 +119,22 @@ def whole_number(name: str, raw: str) -> int:
     return value
 
 
+def list_pages(args: MultiDict[str, str], last: int) -> dict[str, Any]:
+    """The paging of a list page (an organisation's, a person's): the ``page`` asked for
+    (a 400 outside 1..``last``), and the links to the pages before and after it."""
+    current = whole_number("page", args.get("page") or "1")
+    if not 1 <= current <= last:
+        raise InvalidRequest(f"page must be between 1 and {last}, not {current}")
+    lang = args.get("lang")
+    keep = f"&lang={lang}" if lang in LANGS else ""
+    return {
+        "current": current,
+        "last": last,
+        "prev": f"?page={current - 1}{keep}" if current > 1 else None,
+        "next": f"?page={current + 1}{keep}" if current < last else None,
+    }
+
+
 def _flag(args: MultiDict[str, str], name: str) -> bool:
     raw = args.get(name, "").lower()
     if raw not in _YES + _NO:

@@ -29,7 +29,7 @@ from indexer.service import (
 from webapp.charts import format_number
 from webapp.exports import delimiter_from, hits_csv, in_turn
 from webapp.i18n import current_lang
-from webapp.params import whole_number, with_params
+from webapp.params import list_pages, with_params
 from webapp.service import search_service
 from webapp.stats import Section, stat_section
 
@@ -78,7 +78,8 @@ def person(key: str) -> Response | str:
     profile = service.person(key, lang)
     size = int(current_app.config["PAGE_SIZE"])
     last = max(1, min(-(-profile.projects // size), MAX_DEPTH // size))
-    current = _page_number(last)
+    pages = list_pages(request.args, last)
+    current = pages["current"]
     twins = profile.twins_only
     projects = (
         service.search(_request(key, lang, size=size, page=current, twins=twins)).hits
@@ -98,12 +99,7 @@ def person(key: str) -> Response | str:
         profile=profile,
         projects=[(h, role_of(h, key, lang)) for h in projects],
         first=(current - 1) * size + 1,
-        pages={
-            "current": current,
-            "last": last,
-            "prev": _page_url(current - 1) if current > 1 else None,
-            "next": _page_url(current + 1) if current < last else None,
-        },
+        pages=pages,
         sections=[stat_section(s, tables[s.dim], pairs, lang) for s in PERSON_SECTIONS]
         if tables
         else [],
@@ -131,16 +127,3 @@ def person_csv(key: str) -> Response:
     safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in key)[:64]
     name = "research-index-person-" + safe
     return in_turn(lambda: hits_csv(service.iter_hits(req, cap=cap), total, cap, name + ".csv"))
-
-
-def _page_number(last: int) -> int:
-    raw = request.args.get("page") or "1"
-    number = whole_number("page", raw)
-    if not 1 <= number <= last:
-        raise InvalidRequest(f"page must be between 1 and {last}, not {number}")
-    return number
-
-
-def _page_url(number: int) -> str:
-    lang = request.args.get("lang")
-    return f"?page={number}" + (f"&lang={quote(lang)}" if lang in ("en", "sv") else "")
