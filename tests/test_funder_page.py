@@ -53,7 +53,7 @@ def test_a_key_that_funds_nothing_is_404(client: FlaskClient) -> None:
 
 def test_funder_names_link_to_their_page(client: FlaskClient) -> None:
     search = client.get("/search?q=batteri&lang=en").get_data(as_text=True)
-    assert f'<a href="/funder/{VR}">Swedish Research Council</a>' in search
+    assert f'<a href="/funder/{VR}?back=q%3Dbatteri">Swedish Research Council</a>' in search
     stats = client.get("/stats?q=batteri&lang=en").get_data(as_text=True)
     assert f'href="/funder/{VR}"' in stats
     project = client.get("/project/swecris/2019-00037_Formas?lang=en").get_data(as_text=True)

@@ -137,9 +137,12 @@ def test_results_show_the_project_leader_and_names_link_to_person_pages(
 def test_a_search_for_a_name_offers_the_people_so_named(client: FlaskClient) -> None:
     html = client.get("/search?q=ming+xiao&lang=en").get_data(as_text=True)
     box = re.search(r'data-testid="people-named">(.*?)</p>', html)
-    assert box and f'<a href="/person/{MING_XIAO}">Ming Xiao</a> (8)' in box.group(1)
+    # the link keeps the search, for the person page's way back to it
+    assert box and f'<a href="/person/{MING_XIAO}?back=q%3Dming%2Bxiao">Ming Xiao</a> (8)' in (
+        box.group(1)
+    )
     folded = client.get("/search?q=XIAO+ming&lang=en").get_data(as_text=True)
-    assert f'href="/person/{MING_XIAO}"' in folded  # any order, any case
+    assert f'href="/person/{MING_XIAO}?back=' in folded  # any order, any case
     assert 'data-testid="people-named"' not in client.get("/search?q=batteri").get_data(
         as_text=True
     )

@@ -36,21 +36,25 @@ def test_search_page_has_box_facets_results_and_tools(client: FlaskClient) -> No
     assert 'href="/search.csv?q=klimat"' in page
     assert 'href="/stats?q=klimat"' in page
     assert 'type="application/atom+xml"' in page
-    assert re.search(r'href="/org/202100-3054"', page)
+    assert re.search(r'href="/org/202100-3054\?back=q%3Dklimat"', page)
+    assert page.count("<h1") == 1 and '<h1 id="results-h"' in page
+    assert '<a class="skip" href="#results">Skip to results</a>' in page
+    assert 'href="/search.csv?q=klimat&amp;delimiter=semicolon"' in page
 
 
 def test_facet_links_toggle_and_chips_remove(client: FlaskClient) -> None:
     page = html(client, "/search?q=klimat")
     link = re.search(
-        r'<a href="([^"]+)" role="checkbox" aria-checked="false" class="fv" '
-        r'data-value="202100-5208"',
+        r'<a href="([^"]+)" class="fv" data-value="202100-5208">.*?'
+        r'<span class="visually-hidden">Add filter Funder: </span>Swedish Research Council',
         page,
     )
     assert link, "the VR funder value should be offered"
     url = link.group(1).replace("&amp;", "&")
     assert dict(parse_qsl(urlsplit(url).query)) == {"q": "klimat", "funder": "202100-5208"}
     selected = html(client, "/search" + url)
-    assert 'aria-checked="true" class="fv on" data-value="202100-5208"' in selected
+    assert 'class="fv on" data-value="202100-5208" aria-current="true"' in selected
+    assert "Remove filter Funder: </span>Swedish Research Council" in selected
     chip = re.search(r'<a class="chip" href="([^"]+)"', selected)
     assert chip
     assert chip.group(1).replace("&amp;", "&") == "?q=klimat"

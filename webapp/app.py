@@ -24,7 +24,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer.service import SearchService
 from webapp import errors
 from webapp.config import defaults
-from webapp.i18n import current_lang, t
+from webapp.i18n import current_lang, number, t
 from webapp.params import check_api_args
 
 CSP = (
@@ -66,9 +66,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.globals.update(t=t)
     app.jinja_env.filters["web_url"] = web_url
+    app.jinja_env.filters["num"] = number
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
-    from webapp import api, ecosystem, exports, facilities, funders, orgs, pages, people, stats
+    from webapp import (
+        api,
+        ecosystem,
+        exports,
+        facilities,
+        funders,
+        orgs,
+        pages,
+        people,
+        stats,
+        trail,
+    )
     from webapp.openapi import document as openapi
 
     app.jinja_env.globals.update(person_url=people.person_url)
@@ -85,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(orgs.bp)
     app.register_blueprint(people.bp)
     errors.register(app)
+    trail.register(app)
 
     @app.before_request
     def refuse_oversized() -> None:

@@ -70,7 +70,9 @@ def truncation_note(total: int, cap: int) -> str:
 def hits_csv(hits: Iterable[Hit], total: int, cap: int, filename: str) -> Response:
     """Hits as a CSV download, with the truncation row when ``total`` exceeds ``cap``."""
     note = truncation_note(total, cap) if total > cap else None
-    return csv_response(hit_rows(_capped(hits, cap), note, current_lang()), filename)
+    response = csv_response(hit_rows(_capped(hits, cap), note, current_lang()), filename)
+    response.headers["X-Total-Count"] = str(min(total, cap))  # for the page's progress
+    return response
 
 
 def _capped(hits: Iterable[Hit], cap: int) -> Iterator[Hit]:

@@ -316,8 +316,64 @@ TEXTS.update(
             "sv": "Infrastruktur som dess projekt använder",
         },
         "projects_led": {"en": "led", "sv": "ledda"},
+        # the search page's controls (issue 21)
+        "skip_results": {"en": "Skip to results", "sv": "Hoppa till resultaten"},
+        "skip_content": {"en": "Skip to content", "sv": "Hoppa till innehållet"},
+        "filters_n": {"en": "Filters ({n} chosen)", "sv": "Filter ({n} valda)"},
+        "add_filter": {"en": "Add filter", "sv": "Lägg till filter"},
+        "show_all": {"en": "Show all ({n} more)", "sv": "Visa alla ({n} till)"},
+        "show_fewer": {"en": "Show fewer", "sv": "Visa färre"},
+        "narrow_list": {"en": "Find in the list", "sv": "Sök i listan"},
+        "find": {"en": "Find", "sv": "Sök"},
+        "no_match_in_list": {"en": "No value matches.", "sv": "Inget värde matchar."},
+        "subfields": {"en": "{n} fields", "sv": "{n} ämnesgrupper"},
+        "subsubjects": {"en": "{n} subjects", "sv": "{n} ämnen"},
+        "subject_tree": {"en": "Subjects (SSIF)", "sv": "Ämnen (SSIF)"},
+        "subject_tree_note": {
+            "en": "Choose an area or a field to see the subjects within it.",
+            "sv": "Välj ett område eller en ämnesgrupp för att se ämnena i det.",
+        },
+        "limits": {"en": "Amount and date", "sv": "Belopp och datum"},
+        "amount_sek": {"en": "Total amount (SEK)", "sv": "Totalt belopp (kr)"},
+        "from": {"en": "From", "sv": "Från"},
+        "to": {"en": "To", "sv": "Till"},
+        "status_on": {"en": "Status on date", "sv": "Status per datum"},
+        "status_on_note": {
+            "en": "Ongoing, upcoming and finished as they were or will be on this day.",
+            "sv": "Pågående, kommande och avslutade som de var eller blir denna dag.",
+        },
+        "chip_amount_min": {"en": "From {value}", "sv": "Från {value}"},
+        "chip_amount_max": {"en": "Up to {value}", "sv": "Upp till {value}"},
+        "chip_on": {"en": "Status on {value}", "sv": "Status per {value}"},
+        "table": {"en": "table", "sv": "tabell"},
+        "runs_table": {"en": "harvest runs", "sv": "skördekörningar"},
+        "preparing": {
+            "en": "Preparing the file… {rows} rows so far.",
+            "sv": "Förbereder filen… {rows} rader hittills.",
+        },
+        "prepared": {
+            "en": "The file is ready: {rows} rows.",
+            "sv": "Filen är klar: {rows} rader.",
+        },
+        "prepare_failed": {
+            "en": "The file could not be prepared; try the link again.",
+            "sv": "Filen kunde inte förberedas; försök igen.",
+        },
+        "home_heading": {
+            "en": "Research projects and research facilities",
+            "sv": "Forskningsprojekt och forskningsinfrastruktur",
+        },
     }
 )
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """``value`` grouped in thousands as the interface language writes it: ``1,234,567`` in
+    English, ``1 234 567`` (narrow no-break spaces) in Swedish."""
+    text = f"{value:,.{decimals}f}"
+    if current_lang() == "sv":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
 
 
 def current_lang() -> str:

@@ -58,4 +58,23 @@ FACILITY_TEXTS: dict[str, dict[str, str]] = {
         "sv": "{records} poster ur källorna och {grants} infrastrukturbidrag blev "
         "{facilities} infrastrukturer",
     },
+    "home_projects": {
+        "en": "{projects} research projects, funded {first}–{last}",
+        "sv": "{projects} forskningsprojekt, finansierade {first}–{last}",
+    },
+    "home_facilities": {
+        "en": "{facilities} research facilities and infrastructures",
+        "sv": "{facilities} forskningsinfrastrukturer",
+    },
+    "home_from": {
+        "en": "from {sources}, as indexed on {built}.",
+        "sv": "från {sources}, indexerade {built}.",
+    },
+    "home_scope": {
+        "en": "The figures are those of the data loaded here, not of all research: "
+        "{share} % of the projects involve {org}.",
+        "sv": "Siffrorna gäller de data som finns här, inte all forskning: "
+        "{share} % av projekten berör {org}.",
+    },
+    "home_and": {"en": "and", "sv": "och"},
 }

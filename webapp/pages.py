@@ -7,7 +7,7 @@ the only markup let through is the snippet, which the indexer builds as escaped 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +17,8 @@ from harvesters.core.records import Facility, Project
 from indexer.service import (
     MAX_DEPTH,
     SORTS,
-    Facet,
     RecordNotFound,
+    SearchRequest,
     SearchResult,
     country_name,
     org_key,
@@ -27,40 +27,67 @@ from indexer.service import (
     source_label,
     status_for_home,
 )
-from webapp.i18n import current_lang, t
-from webapp.params import request_from_args, state, toggle, with_params, without_filters
+from webapp.facetview import SUBJECTS, chips, coverage, facet_view, subject_tree
+from webapp.i18n import current_lang, number, t
+from webapp.params import request_from_args, state, with_params, without_filters
 from webapp.service import search_service
+from webapp.trail import keep
 
 bp = Blueprint("pages", __name__)
 # what a link to statistics or a network leaves out: they count each project once
 COUNTED: dict[str, None] = dict.fromkeys(("page", "size", "sort", "include_twins"))
 
 
-def search_request(lang: str):  # type: ignore[no-untyped-def]
+def search_request(lang: str) -> SearchRequest:
     cfg = current_app.config
     return request_from_args(request.args, lang, cfg["PAGE_SIZE"], cfg["MAX_QUERY_CHARS"])
+
+
+def page_request(lang: str) -> SearchRequest:
+    """The search page's request: the search, with its facets as the page draws them (every
+    SSIF field in the tree, an area's or field's subjects once one is chosen, a facet opened
+    in full with its filter text)."""
+    req = search_request(lang)
+    chosen = bool(req.filters.get("subject1") or req.filters.get("subject3"))
+    return replace(
+        req,
+        facet_sizes=(("subject1", 20), ("subject3", 100), ("subject5", 400 if chosen else 0)),
+        open_facet=request.args.get("open", ""),
+        open_match=request.args.get("match", "")[:100],
+    ).validated()
 
 
 @bp.get("/")
 @bp.get("/search")
 def search() -> str:
     lang = current_lang()
-    req = search_request(lang)
+    req = page_request(lang)
     service = search_service(current_app)
     result = service.search(req)
     pairs = state(request.args)
+    keep(pairs)
+    views = {
+        f.name: facet_view(f, pairs, req.open_facet, req.open_match)
+        for f in result.facets
+        if f.values or f.selected or f.name == req.open_facet
+    }
     return render_template(
         "search.html",
         result=result,
         noun=count_noun(result),
-        facets=[_facet_view(f, pairs) for f in result.facets if f.values or f.selected],
-        chips=_chips(result, pairs, service.person_name),
+        facets=[v for name, v in views.items() if name not in SUBJECTS[1:]],
+        subjects=subject_tree(views),
+        chips=chips(result, pairs, service.person_name, number),
+        limits=dict(pairs),
+        home=_coverage(service, req) if not pairs or pairs == [("lang", lang)] else None,
         people=service.people_named(req.q) if req.q.strip() and req.page == 1 else [],
         clear_url=without_filters(pairs),
         pages=_pagination(result, pairs),
         sorts=[(s, t(s), with_params(pairs, sort=s)) for s in SORTS],
         pairs=pairs,
         csv_url="/search.csv" + with_params(pairs, page=None, size=None),
+        csv_semicolon_url="/search.csv"
+        + with_params(pairs, page=None, size=None, delimiter="semicolon"),
         feed_url="/search.atom" + with_params(pairs, page=None, size=None, sort=None),
         stats_url="/stats" + with_params(pairs, **COUNTED),
         ecosystem_url="/ecosystem" + with_params(pairs, **COUNTED),
@@ -146,6 +173,12 @@ def _registry_view(index: dict[str, Any], lang: str) -> dict[str, Any] | None:
     return {**report, "countries": by_country, "sources": by_source}
 
 
+def _coverage(service: Any, req: SearchRequest) -> dict[str, Any]:
+    """The home page's account of what the site holds (every funding year counted)."""
+    whole = service.search(replace(req, size=1, facet_sizes=(("year", 200), ("org", 1))))
+    return coverage(whole, service.info(), lambda n: source_label(n).get(req.lang))
+
+
 def count_noun(result: SearchResult) -> str:
     """What a result count counts: projects, facilities, or both ("results")."""
     kinds = {v.value for f in result.facets if f.name == "kind" for v in f.values if v.count}
@@ -156,46 +189,6 @@ def count_noun(result: SearchResult) -> str:
     if present == {"project"} or not present:
         return t("results")
     return t("hits_mixed")
-
-
-def _facet_view(facet: Facet, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    name = facet.name
-    return {
-        "name": name,
-        "label": t(name),
-        "more": facet.more,
-        "values": [
-            {
-                "value": v.value,
-                "label": v.label,
-                "count": v.count,
-                "selected": v.selected,
-                "url": toggle(pairs, name, v.value),
-            }
-            for v in facet.values
-        ],
-    }
-
-
-def _chips(
-    result: SearchResult,
-    pairs: list[tuple[str, str]],
-    person_name: Callable[[str], str | None],
-) -> list[dict[str, str]]:
-    """A chip per chosen filter value, each a link that removes it."""
-    labels = {(f.name, v.value): v.label for f in result.facets for v in f.values}
-    labels.update({("person", v): person_name(v) or v for k, v in pairs if k == "person"})
-    chips = []
-    for name, value in pairs:
-        if (name, value) in labels or name in ("status",):
-            chips.append(
-                {
-                    "facet": t(name),
-                    "label": labels.get((name, value), t(value)),
-                    "url": toggle(pairs, name, value),
-                }
-            )
-    return chips
 
 
 def _pagination(result: SearchResult, pairs: list[tuple[str, str]]) -> dict[str, Any]:

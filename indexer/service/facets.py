@@ -22,12 +22,11 @@ from typing import Any
 
 from indexer.documents.projects import Labels, date_int, today_int
 from indexer.engine import FACET_FIELDS
+from indexer.service.facet_lists import PARENT, listed
 from indexer.service.request import SearchRequest
 from indexer.service.results import Facet, FacetValue
 
 STATUS_FACET = "status"
-_PARENT = {"subject3": ("subject1",), "subject5": ("subject3", "subject1")}
-_ORDER_BY_VALUE = {"year"}  # chronological, newest first; others by count
 
 
 @dataclass
@@ -243,28 +242,8 @@ class DocTable:
                 selected = value in req.filters.get(name, ())
                 if c or selected:
                     counts.append((value, c, selected))
-            if name in _ORDER_BY_VALUE:
-                counts.sort(key=lambda x: x[0], reverse=True)
-            else:
-                counts.sort(key=lambda x: (-x[1], x[0]))
-            shown = [x for x in counts[: req.facet_size]]
-            shown += [x for x in counts[req.facet_size :] if x[2]]
-            parent = _PARENT.get(name, (None,))[0]
-            values = tuple(
-                FacetValue(
-                    v,
-                    labels.get(name, v, req.lang),
-                    c,
-                    sel,
-                    parent=_parent_code(name, v) if parent else None,
-                )
-                for v, c, sel in shown
-            )
-            out.append(
-                Facet(
-                    name, values, req.filters.get(name, ()), more=max(0, len(counts) - len(shown))
-                )
-            )
+            values, more = listed(name, counts, req, labels)
+            out.append(Facet(name, values, req.filters.get(name, ()), more=more))
         out.append(self._status_facet(per_facet[STATUS_FACET], req, pool, rests))
         return out
 
@@ -298,7 +277,7 @@ class DocTable:
         return found
 
     def _parent_prefixes(self, name: str, req: SearchRequest) -> tuple[str, ...] | None:
-        for parent in _PARENT.get(name, ()):
+        for parent in PARENT.get(name, ()):
             chosen = req.filters.get(parent)
             if chosen:
                 return tuple(chosen)
@@ -385,10 +364,6 @@ def project_status(start: str | None, end: str | None, day: date | None = None) 
     """ "ongoing", "upcoming" or "finished" on ``day`` (today) for a project's ``YYYY-MM-DD``
     start and end (an open start or end never limits it): the facet's rule, for one project."""
     return status_on(date_int(start, 0), date_int(end, 99991231), day)
-
-
-def _parent_code(name: str, value: str) -> str | None:
-    return value[:1] if name == "subject3" else value[:3] if name == "subject5" else None
 
 
 def by_value(docs: AbstractSet[int], values: list[Any], reverse: bool) -> list[int]:

@@ -18,6 +18,7 @@ from indexer.errors import InvalidRequest
 MAX_SIZE = 100
 MAX_DEPTH = 10_000  # page * size: walk further with the cursor of the API or the CSV export
 MAX_FACET_SIZE = 200
+MAX_OPEN_FACET = 1000  # a facet opened in full ("show all"), as a page asks for one
 MAX_FILTER_VALUES = 50
 SORTS = (
     "relevance",
@@ -53,6 +54,11 @@ class SearchRequest:
     lang: str = "en"
     facet_size: int = 30
     with_facets: bool = True
+    # pages only: sizes for single facets (the subject tree shows every field), and one facet
+    # opened in full, its values narrowed to labels holding ``open_match`` (accents folded)
+    facet_sizes: tuple[tuple[str, int], ...] = ()
+    open_facet: str = ""
+    open_match: str = ""
 
     def validated(self) -> SearchRequest:
         if not isinstance(self.page, int) or self.page < 1:
@@ -70,6 +76,15 @@ class SearchRequest:
             raise InvalidRequest(f"lang must be 'en' or 'sv', not {self.lang!r}")
         if not 0 <= self.facet_size <= MAX_FACET_SIZE:
             raise InvalidRequest(f"facet size must be between 0 and {MAX_FACET_SIZE}")
+        for name, size in self.facet_sizes:
+            if name not in FACET_FIELDS or not 0 <= size <= MAX_OPEN_FACET:
+                raise InvalidRequest(f"facet sizes are for facets, between 0 and {MAX_OPEN_FACET}")
+        if self.open_facet and self.open_facet not in FACET_FIELDS:
+            raise InvalidRequest(
+                f"open must name a facet ({', '.join(FACET_FIELDS)}), not {self.open_facet[:40]!r}"
+            )
+        if len(self.open_match) > 100:
+            raise InvalidRequest("the facet filter text is at most 100 characters")
         for s in self.status:
             if s not in STATUSES:
                 raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}, not {s!r}")

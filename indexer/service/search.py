@@ -430,4 +430,7 @@ def _state_key(req: SearchRequest) -> tuple[Any, ...]:
         req.include_twins,
         req.lang,
         req.facet_size,
+        req.facet_sizes,
+        req.open_facet,
+        req.open_match.strip(),
     )

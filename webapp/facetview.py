@@ -1,0 +1,114 @@
+"""The search page's filters as the template draws them: facet lists, the subject tree, chips.
+
+A facet is a list of links, each saying whether it adds or removes its value; a long facet
+opens in place ("show all": ``open=<facet>``, up to ``MAX_OPEN_FACET`` values, with a filter
+box, ``match=``, for its labels); the SSIF subject levels are one tree (areas, their fields,
+their subjects) instead of three flat lists; every chosen filter, the amount range and the
+status date included, is a chip that removes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from indexer.service import Facet, SearchResult
+from webapp.i18n import t
+from webapp.params import toggle, with_params
+
+SUBJECTS = ("subject1", "subject3", "subject5")
+FILTER_BOX_FROM = 15  # an opened facet with more values than this gets a filter box
+
+
+def facet_view(
+    facet: Facet, pairs: list[tuple[str, str]], opened: str, match: str
+) -> dict[str, Any]:
+    name = facet.name
+    anchor = f"#facet-{name}"
+    is_open = name == opened
+    return {
+        "name": name,
+        "label": t(name),
+        "more": facet.more,
+        "open": is_open,
+        "match": match if is_open else "",
+        "filter_box": is_open and (len(facet.values) > FILTER_BOX_FROM or bool(match)),
+        "open_url": with_params(pairs, open=name) + anchor,
+        "close_url": with_params(pairs) + anchor,
+        "values": [
+            {
+                "value": v.value,
+                "label": v.label,
+                "count": v.count,
+                "selected": v.selected,
+                "parent": v.parent,
+                "url": toggle(pairs, name, v.value),
+            }
+            for v in facet.values
+        ],
+    }
+
+
+def subject_tree(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The SSIF levels' values as one tree: each node a value (its ``facet`` named) with its
+    ``children`` and whether it is ``open`` (a value within it is chosen)."""
+    levels = [views[name]["values"] if name in views else [] for name in SUBJECTS]
+    nodes: dict[str, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for name, values in zip(SUBJECTS, levels, strict=True):
+        for v in values:
+            node = {**v, "facet": name, "children": [], "open": v["selected"]}
+            nodes[f"{name}:{v['value']}"] = node
+            parent_facet = SUBJECTS[SUBJECTS.index(name) - 1] if name != "subject1" else None
+            parent = nodes.get(f"{parent_facet}:{v['parent']}") if parent_facet else None
+            (parent["children"] if parent else roots).append(node)
+    for node in reversed(list(nodes.values())):  # children before parents: open upwards
+        node["open"] = node["open"] or any(c["open"] for c in node["children"])
+    return roots
+
+
+def chips(
+    result: SearchResult,
+    pairs: list[tuple[str, str]],
+    person_name: Callable[[str], str | None],
+    number: Callable[[float], str],
+) -> list[dict[str, str]]:
+    """A chip per chosen filter, each a link that removes it."""
+    labels = {(f.name, v.value): v.label for f in result.facets for v in f.values}
+    labels.update({("person", v): person_name(v) or v for k, v in pairs if k == "person"})
+    out = []
+    for name, value in pairs:
+        if (name, value) in labels or name == "status":
+            label = labels.get((name, value), t(value))
+            out.append({"facet": t(name), "label": label, "url": toggle(pairs, name, value)})
+        elif name in ("amount_min", "amount_max", "on"):
+            shown = value if name == "on" else f"{number(float(value))} {t('sek')}"
+            label = t(f"chip_{name}").format(value=shown)
+            out.append({"facet": "", "label": label, "url": with_params(pairs, **{name: None})})
+    return out
+
+
+def coverage(
+    result: SearchResult, info: dict[str, Any], label: Callable[[str], str]
+) -> dict[str, Any]:
+    """What the home page says the site covers, from the blank search's facets and the
+    index's manifest: projects and their funding years, facilities, the sources by name, the
+    build date, and how much the largest organisation weighs (a KTH-centred export says so)."""
+    counts = {f.name: {v.value: v.count for v in f.values} for f in result.facets}
+    projects = counts.get("kind", {}).get("project", 0)
+    years = sorted(counts.get("year", {}))
+    orgs = sorted(
+        ((v.count, v.label) for f in result.facets if f.name == "org" for v in f.values),
+        reverse=True,
+    )
+    share = round(100 * orgs[0][0] / projects) if orgs and projects else 0
+    return {
+        "projects": projects,
+        "facilities": counts.get("kind", {}).get("facility", 0),
+        "first": years[0] if years else "",
+        "last": years[-1] if years else "",
+        "sources": [label(name) for name in sorted(info.get("counts") or {})],
+        "built": str(info.get("built") or "")[:10],
+        "top_org": orgs[0][1] if share >= 25 else "",
+        "share": share,
+    }
