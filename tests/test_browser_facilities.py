@@ -40,7 +40,7 @@ def test_a_company_finds_a_facility_open_to_it_and_a_project_that_used_it(
     before = total(page)
     page.locator('[data-facet="access"] a[data-value="companies"]').click()
     expect(page.locator('[data-facet="access"] a[data-value="companies"]')).to_have_attribute(
-        "aria-checked", "true"
+        "aria-current", "true"
     )
     after = total(page)
     assert 0 < after < before
@@ -64,7 +64,7 @@ def test_the_facility_page_on_a_phone_and_by_keyboard(browser: Browser, base_url
     )
     p = ctx.new_page()
     p.goto(f"{base_url}/search?q=synkrotron&kind=facility")
-    first = p.locator("ol.hits li.hit h3 a").first
+    first = p.locator("ol.hits li.hit a.title").first
     expect(first).to_have_text("MAX IV Laboratory")
     first.focus()
     p.keyboard.press("Enter")
