@@ -213,6 +213,11 @@ def test_the_csv_says_how_many_rows_it_will_have(client: FlaskClient) -> None:
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert int(response.headers["X-Total-Count"]) == len(rows) - 1 == total(html)
     assert 'data-prepare="csv"' in html and 'role="status"' in html
+    org = page(client, "/org/202100-3054")  # KTH's CSV is a long one too
+    assert 'data-testid="org-csv" data-prepare="csv"' in org and 'role="status"' in org
+    response = client.get("/org/202100-3054.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert int(response.headers["X-Total-Count"]) == len(rows) - 1
 
 
 @pytest.mark.parametrize(

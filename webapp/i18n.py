@@ -328,6 +328,8 @@ TEXTS.update(
         "no_match_in_list": {"en": "No value matches.", "sv": "Inget värde matchar."},
         "subfields": {"en": "{n} fields", "sv": "{n} ämnesgrupper"},
         "subsubjects": {"en": "{n} subjects", "sv": "{n} ämnen"},
+        "subfields_one": {"en": "1 field", "sv": "1 ämnesgrupp"},
+        "subsubjects_one": {"en": "1 subject", "sv": "1 ämne"},
         "subject_tree": {"en": "Subjects (SSIF)", "sv": "Ämnen (SSIF)"},
         "subject_tree_note": {
             "en": "Choose an area or a field to see the subjects within it.",

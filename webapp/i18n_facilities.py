@@ -76,5 +76,5 @@ FACILITY_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Siffrorna gäller de data som finns här, inte all forskning: "
         "{share} % av projekten berör {org}.",
     },
-    "home_and": {"en": "and", "sv": "och"},
+    "home_and": {"en": ", and", "sv": " och"},
 }

@@ -55,10 +55,23 @@ def download_parameters() -> dict[str, dict[str, Any]]:
     return out
 
 
-def _download(op: str, summary: str, params: list[str], media: str, errors: str) -> dict:
+ROWS = {  # the result lists' CSV: how many rows it will hold, before they stream
+    "X-Total-Count": {
+        "description": "The rows of projects the file will hold (the cap at most)",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
+def _download(
+    op: str, summary: str, params: list[str], media: str, errors: str, counted: bool = False
+) -> dict:
     names = {"400": "BadRequest", "404": "NotFound", "503": "Unavailable"}
     body = {"schema": {"type": "string"}}
-    responses: dict[str, Any] = {"200": {"description": summary, "content": {media: body}}}
+    ok: dict[str, Any] = {"description": summary, "content": {media: body}}
+    if counted:
+        ok["headers"] = ROWS
+    responses: dict[str, Any] = {"200": ok}
     responses |= {code: ref(names[code], "responses") for code in errors.split()}
     return {
         "get": {
@@ -80,6 +93,7 @@ def download_paths(counted: list[str], filters: list[str], view: list[str]) -> d
             ["q", "lang", "sort", *filters, "delimiter"],
             CSV,
             "400 503",
+            counted=True,
         ),
         "/search.atom": _download(
             "searchAtom",
@@ -115,6 +129,7 @@ def download_paths(counted: list[str], filters: list[str], view: list[str]) -> d
             ["org_key", "lang", "delimiter"],
             CSV,
             "404 400 503",
+            counted=True,
         ),
         "/person/{key}.csv": _download(
             "personCsv",
@@ -122,5 +137,6 @@ def download_paths(counted: list[str], filters: list[str], view: list[str]) -> d
             ["person_key", "lang", "delimiter"],
             CSV,
             "404 400 503",
+            counted=True,
         ),
     }

@@ -86,12 +86,20 @@
         var decoder = new TextDecoder();
         var parts = [];
         var lines = 0;
+        var said = Date.now();
         function pump() {
           return reader.read().then(function (step) {
             if (step.done) return;
             parts.push(step.value);
             lines += (decoder.decode(step.value, { stream: true }).match(/\n/g) || []).length;
-            say("data-preparing", Math.max(0, lines - 1) + (total ? " / " + total : ""));
+            // a field may hold a line break: never more rows than the total; a screen reader
+            // hears the count at most once a second
+            var rows = Math.max(0, lines - 1);
+            if (total) rows = Math.min(rows, Number(total));
+            if (Date.now() - said > 1000) {
+              said = Date.now();
+              say("data-preparing", rows + (total ? " / " + total : ""));
+            }
             return pump();
           });
         }
