@@ -192,10 +192,10 @@ def test_keyboard_only_from_home_to_a_filtered_search_a_project_and_back(
         assert 0 < filtered < everything
         # the sort list: arrows choose, nothing happens until its button is pressed (Space)
         tab_to(p, "#sort")
-        before = p.url
+        p.evaluate("window.sameDocument = true")
         p.keyboard.press("ArrowDown")
-        p.wait_for_timeout(300)
-        assert p.url == before, "the sort list must not leave the page at the first arrow"
+        p.wait_for_timeout(500)
+        assert p.evaluate("window.sameDocument === true"), "the sort list left the page"
         p.keyboard.press("Tab")
         assert focused(p, "[data-testid=apply-sort]")
         p.keyboard.press("Space")
@@ -298,6 +298,12 @@ def test_show_all_opens_the_organisations_in_place_with_a_filter_box(
         visible.first.locator("a").click()
         expect(p).to_have_url(re.compile(r"org="))
         expect(p.locator("a.chip")).to_contain_text("Uppsala")
+        # the box narrows by the values' names, not by the words read out around them
+        p.goto(f"{base_url}/search?q=klimat&lang=sv")
+        p.get_by_test_id("show-all-org").click()
+        expect(p.locator("#match-org")).to_be_focused()
+        p.keyboard.type("lägg till")
+        expect(p.locator("section.facet[data-facet=org] li:visible")).to_have_count(0)
     finally:
         ctx.close()
 
@@ -333,9 +339,18 @@ def test_the_csv_download_says_it_is_being_prepared(browser: Browser, base_url: 
         p.goto(f"{base_url}/search?q=energi&lang=en")
         expected = total(p)
         status = p.get_by_test_id("preparing")
+        p.evaluate(
+            """() => { window.said = [];
+                new MutationObserver(() => window.said.push(
+                    document.querySelector('[data-testid=preparing]').textContent))
+                .observe(document.querySelector('[data-testid=preparing]'),
+                         {childList: true, characterData: true, subtree: true}); }"""
+        )
         with p.expect_download() as info:
             p.get_by_test_id("csv-semicolon").click()
         expect(status).to_have_text(f"The file is ready: {expected} rows.")
+        said = p.evaluate("window.said")
+        assert said[0].startswith("Preparing the file"), said
         raw = Path(info.value.path()).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))

@@ -2,15 +2,16 @@
 
 ``GET /search.csv`` streams every match (up to ``CSV_MAX_ROWS``; a last row says so when more
 matched) through ``indexer.service.export``: UTF-8 with a byte-order mark, comma or, with
-``?delimiter=semicolon``, semicolon, formulas neutralised. At most ``EXPORTS_AT_ONCE`` of them
-are prepared at a time (``in_turn``; an organisation's CSV too): a broad export holds a
+``?delimiter=semicolon``, semicolon, formulas neutralised; its ``X-Total-Count`` header says
+how many rows will follow, for the page's "being prepared" message. At most ``EXPORTS_AT_ONCE``
+of them are prepared at a time (``in_turn``; an organisation's CSV too): a broad export holds a
 server thread for its whole stream, so without a bound a handful of downloads would take every
-thread from the searches; one more waits ``EXPORT_WAIT`` seconds for its turn, then answers
-503 with Retry-After, and any beyond that answer 503 at once.
-``GET /search.atom`` is an Atom 1.0
-feed of the ``FEED_SIZE`` newest matches (by start date), so a search can be followed in a feed
-reader. The XML is written as text with our own escaping: only ``harvesters/`` imports XML
-libraries. Also the CSV helpers the statistics and organisation pages share.
+thread from the searches; one more waits ``EXPORT_WAIT`` seconds for its turn, then answers 503
+with Retry-After, and any beyond that answer 503 at once.
+``GET /search.atom`` is an Atom 1.0 feed of the ``FEED_SIZE`` newest matches (by start date),
+so a search can be followed in a feed reader. The XML is written as text with our own escaping:
+only ``harvesters/`` imports XML libraries. Also the CSV helpers the statistics and
+organisation pages share.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def hits_csv(hits: Iterable[Hit], total: int, cap: int, filename: str) -> Respon
     """Hits as a CSV download, with the truncation row when ``total`` exceeds ``cap``."""
     note = truncation_note(total, cap) if total > cap else None
     response = csv_response(hit_rows(_capped(hits, cap), note, current_lang()), filename)
-    response.headers["X-Total-Count"] = str(min(total, cap))  # for the page's progress
+    response.headers["X-Total-Count"] = str(min(total, cap))  # the page's progress: "n / total"
     return response
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from indexer.service import Facet, SearchResult
 from webapp.i18n import t
@@ -26,6 +27,8 @@ def facet_view(
     name = facet.name
     anchor = f"#facet-{name}"
     is_open = name == opened
+    # an opened list stays open (with its filter text) while values are picked from it
+    kept = pairs + [("open", name)] + ([("match", match)] if match else []) if is_open else pairs
     return {
         "name": name,
         "label": t(name),
@@ -33,8 +36,8 @@ def facet_view(
         "open": is_open,
         "match": match if is_open else "",
         "filter_box": is_open and (len(facet.values) > FILTER_BOX_FROM or bool(match)),
-        "open_url": with_params(pairs, open=name) + anchor,
-        "close_url": with_params(pairs) + anchor,
+        "open_url": "?" + urlencode([*pairs, ("open", name)]) + anchor,  # the page stays
+        "close_url": "?" + urlencode(pairs) + anchor,
         "values": [
             {
                 "value": v.value,
@@ -42,7 +45,7 @@ def facet_view(
                 "count": v.count,
                 "selected": v.selected,
                 "parent": v.parent,
-                "url": toggle(pairs, name, v.value),
+                "url": toggle(kept, name, v.value) + (anchor if is_open else ""),
             }
             for v in facet.values
         ],

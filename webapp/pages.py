@@ -102,7 +102,9 @@ def project(source: str, pid: str) -> Response | str:
     service = search_service(current_app)
     p = service.get(source, pid)
     if isinstance(p, Facility):
-        return redirect(f"/facility/{quote(source)}/{quote(pid)}", code=301)
+        query = request.query_string.decode("latin-1")  # lang and back go along
+        there = f"/facility/{quote(source)}/{quote(pid)}"
+        return redirect(f"{there}?{query}" if query else there, code=301)
     if not isinstance(p, Project):
         raise RecordNotFound(f"{pid} is not a project")
     similar = service.similar(source, pid, limit=5, lang=lang)
@@ -175,7 +177,10 @@ def _registry_view(index: dict[str, Any], lang: str) -> dict[str, Any] | None:
 
 def _coverage(service: Any, req: SearchRequest) -> dict[str, Any]:
     """The home page's account of what the site holds (every funding year counted)."""
-    whole = service.search(replace(req, size=1, facet_sizes=(("year", 200), ("org", 1))))
+    projects = {"kind": ("project",)}  # the kind facet still counts both (multi-select)
+    whole = service.search(
+        replace(req, size=1, filters=projects, facet_sizes=(("year", 200), ("org", 1)))
+    )
     return coverage(whole, service.info(), lambda n: source_label(n).get(req.lang))
 
 

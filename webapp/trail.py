@@ -15,7 +15,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 from flask import Flask, g, request
 from werkzeug.datastructures import MultiDict
 
-from webapp.params import state
+from indexer.service import InvalidRequest
+from webapp.params import request_from_args, state
 
 MAX_BACK = 4000  # characters of a kept search (a URL keeps to 16 KB in all)
 
@@ -46,6 +47,19 @@ def back_url(default: str = "/search") -> str:
     return f"/search?{kept}" if kept else default
 
 
+def _readable(raw: str, app: Flask) -> str:
+    """``raw`` as a kept search: its known parameters, or nothing when the search they make
+    would be refused (a 400 is no way back)."""
+    if not raw:
+        return ""
+    args = MultiDict(parse_qsl(raw))
+    try:
+        request_from_args(args, "en", app.config["PAGE_SIZE"], app.config["MAX_QUERY_CHARS"])
+    except InvalidRequest:
+        return ""
+    return urlencode(_kept(state(args)))
+
+
 def _kept(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A search as kept: without its language (the page returned to is in the language the
     visitor chose since, which the cookie keeps)."""
@@ -55,8 +69,7 @@ def _kept(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     @app.before_request
     def read_back() -> None:
-        raw = request.args.get("back", "")[:MAX_BACK]
-        g.back = urlencode(_kept(state(MultiDict(parse_qsl(raw))))) if raw else ""
+        g.back = _readable(request.args.get("back", "")[:MAX_BACK], app)
 
     app.jinja_env.filters["back"] = with_back
     app.jinja_env.filters["along"] = along

@@ -432,5 +432,5 @@ def _state_key(req: SearchRequest) -> tuple[Any, ...]:
         req.facet_size,
         req.facet_sizes,
         req.open_facet,
-        req.open_match.strip(),
+        req.open_match.strip().casefold() if req.open_facet else "",
     )

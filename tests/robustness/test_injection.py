@@ -44,6 +44,7 @@ SITE_ATTRS = {a.lower() for span in _TAG_SPANS for a in re.findall(r"\s([a-zA-Z]
 SITE_ATTRS |= {a.lower() for a in re.findall(r"[\s'\"]([a-zA-Z][\w:-]*)=\"", _TEXT)}  # charts
 SITE_TAGS.add("b")  # the search highlight (indexer.service.hits), checked below
 SITE_ATTRS.add("selected")  # written by an expression: {{ ' selected' if … }}
+SITE_ATTRS.add("open")  # the subject tree's open branches: {{ ' open' if … }}
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "data")
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

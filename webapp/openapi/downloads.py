@@ -57,7 +57,8 @@ def download_parameters() -> dict[str, dict[str, Any]]:
 
 ROWS = {  # the result lists' CSV: how many rows it will hold, before they stream
     "X-Total-Count": {
-        "description": "The rows of projects the file will hold (the cap at most)",
+        "description": "The rows of results (projects, facilities) the file will hold (the cap "
+        "at most), sent before they stream",
         "schema": {"type": "integer", "minimum": 0},
     }
 }

@@ -32,8 +32,8 @@
     var section = document.getElementById(input.getAttribute("data-narrows"));
     if (!section) return;
     var words = fold(input.value).split(/\s+/).filter(Boolean);
-    section.querySelectorAll("ul > li").forEach(function (li) {
-      var text = fold(li.textContent);
+    section.querySelectorAll("ul > li[data-label]").forEach(function (li) {
+      var text = fold(li.getAttribute("data-label"));  // the value's label and code only
       li.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
     });
   }
@@ -76,6 +76,7 @@
     var say = function (key, rows) {
       status.textContent = status.getAttribute(key).replace("{rows}", rows);
     };
+    if (link.getAttribute("aria-busy") === "true") return true;  // one download at a time
     say("data-preparing", "0");
     link.setAttribute("aria-busy", "true");
     fetch(link.href, { credentials: "same-origin" })
@@ -116,7 +117,11 @@
           say("data-prepared", total || Math.max(0, lines - 1));
         });
       })
-      .catch(function () { say("data-failed", ""); })
+      .catch(function () {
+        // refused (the server busy, a bad parameter): let the browser ask, and show its answer
+        say("data-failed", "");
+        location.href = link.href;
+      })
       .then(function () { link.removeAttribute("aria-busy"); });
     return true;
   }
