@@ -102,14 +102,30 @@ class Fts5Peer:
             self.db.close()
             self.db = None
 
-    def _match(self, q: str) -> str | None:
-        """The FTS5 expression of our query text: quoted tokens, ANDed; a phrase stays one."""
+    def _match(self, q: str, join: str = " AND ") -> str | None:
+        """The FTS5 expression of our query text: quoted tokens, ANDed (or ``join``ed); a
+        phrase stays one."""
         parts = []
         for field, tokens in clauses(q):
             quoted = '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
             cols = FIELD_COLUMNS.get(field or "")
             parts.append(f"{{{' '.join(cols)}}} : {quoted}" if cols else quoted)
-        return " AND ".join(parts) or None
+        return join.join(parts) or None
+
+    def ranked(self, q: str, k: int, any_word: bool = False) -> list[str]:
+        """The ids of the ``k`` best matches by bm25 (every word required, or any of them):
+        the relevance bench's run (``bench/relevance.py``)."""
+        assert self.db is not None, "build() first"
+        match = self._match(q, " OR " if any_word else " AND ")
+        if match is None:
+            return []
+        sql, args = self._select(match, {})
+        rows = self.db.execute(
+            f"SELECT p.id FROM ({sql}) h JOIN projects p ON p.rowid = h.id ORDER BY h.score, h.id"
+            " LIMIT ?",
+            [*args, k],
+        )
+        return [r[0] for r in rows]
 
     def _select(self, match: str | None, filters: dict[str, tuple[str, ...]]) -> tuple[str, list]:
         """SQL for (id, score, amount) of the matching canonical projects under ``filters``."""

@@ -117,7 +117,20 @@ class TantivyPeer:
     def size_bytes(self) -> int:
         return dir_size(self.path) if self.path else 0
 
-    def _query(self, q: str, filters: dict[str, tuple[str, ...]], skip: str | None = None) -> Any:
+    def ranked(self, q: str, k: int, any_word: bool = False) -> list[str]:
+        """The ids of the ``k`` best matches by BM25 (every word required, or any of them):
+        the relevance bench's run (``bench/relevance.py``)."""
+        searcher = self.index.searcher()
+        query = self._query(q, {}, conjunction=not any_word)
+        return [searcher.doc(a).get_first("id") for _, a in searcher.search(query, limit=k).hits]
+
+    def _query(
+        self,
+        q: str,
+        filters: dict[str, tuple[str, ...]],
+        skip: str | None = None,
+        conjunction: bool = True,
+    ) -> Any:
         parts = []
         for field, tokens in clauses(q):
             text = " ".join(tokens)
@@ -130,7 +143,7 @@ class TantivyPeer:
                 " ".join(parts),
                 default_field_names=list(TEXT_FIELDS),
                 field_boosts=BOOSTS,
-                conjunction_by_default=True,
+                conjunction_by_default=conjunction,
             )
         else:
             text_q = tantivy.Query.all_query()
