@@ -147,7 +147,7 @@ def peers(home: Path, workdir: Path) -> dict[str, Any]:
     from bench.peer_tantivy import TantivyPeer
 
     built: dict[str, Any] = {}
-    for peer in (Fts5Peer(), TantivyPeer()):
+    for peer in (Fts5Peer(), TantivyPeer(threads=1)):  # one writer: one segment, same scores
         peer.build(plain_projects(home), workdir / peer.name)
         built[peer.name] = peer
     return built

@@ -30,8 +30,8 @@ from indexer.engine import compat
 from indexer.engine.analyzers import exact_terms
 from indexer.engine.gc import no_cyclic_gc, settle_after_open
 from indexer.engine.index import Index, Snapshot, create_version, open_version
-from indexer.engine.query import parse, plain_words
-from indexer.engine.ranked import Ranked, TopRanked
+from indexer.engine.query import loosened, parse, plain_words
+from indexer.engine.ranked import Ranked, Tiered, TopRanked
 from indexer.engine.schema import (
     DEFAULT_FIELDS,
     FACET_FIELDS,
@@ -53,12 +53,14 @@ __all__ = [
     "SegmentBuilder",
     "Snapshot",
     "TextPlan",
+    "Tiered",
     "TopRanked",
     "build_schema",
     "create_version",
     "exact_terms",
     "no_cyclic_gc",
     "open_version",
+    "loosened",
     "parse",
     "plain_words",
     "settle_after_open",

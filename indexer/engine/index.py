@@ -28,7 +28,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from indexer.engine.ranked import Ranked, TopRanked
+from indexer.engine.ranked import Ranked, Tiered, TopRanked
 from indexer.engine.schema import SCHEMA_VERSION, build_schema
 from indexer.engine.spelling import Vocabulary
 from indexer.engine.storage import open_index
@@ -53,7 +53,7 @@ class Snapshot:
         return rank(self._searcher, query)
 
     def best_within(
-        self, found: Ranked | TopRanked, within: AbstractSet[int], limit: int
+        self, found: Ranked | TopRanked | Tiered, within: AbstractSet[int], limit: int
     ) -> list[tuple[int, float]]:
         """The first ``limit`` of ``found``'s matches that are in ``within``, in relevance
         order, with their scores (ranking the rest of the matches if the best are not enough)."""

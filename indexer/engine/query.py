@@ -25,7 +25,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import KEYWORD, TEXT, Schema
 
 from indexer.analysis.compounds import Decompounder, split_query_word
-from indexer.analysis.words import normalise_query_text
+from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, normalise_query_text
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 from indexer.engine.andnot import AndNot
 from indexer.engine.schema import (
@@ -45,6 +45,13 @@ MAX_SUGGEST_WORDS = 5  # "did you mean" only for short queries (see plain_words)
 MAX_SUGGEST_CHARS = 40
 MIN_WILDCARD_PREFIX = 3
 COMPOUND_BOOST = 0.6
+# Stop words of either language leave a query that has other words; these stop words of one
+# language are words of substance in the other ("men", "era", "DEM", Ni; "by" is a village)
+_BOTH_WAYS = {"man", "men", "era", "sin", "dem", "din", "min", "ni", "er", "hans", "sedan"}
+_BOTH_WAYS |= {"vid", "mot", "by", "most", "do", "under"}
+STOP_WORDS = frozenset((SWEDISH_STOPWORDS | ENGLISH_STOPWORDS) - _BOTH_WAYS)
+_WORD_FIELDS = ("text", "title", "abstract")  # where a word is text, not a name or a code
+_EXPLICIT = re.compile(r'["():*?]|(^|\s)[+-]\S|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([A-Za-zåäöÅÄÖ_][\w]*):(?=\S)")
 _MINUS = re.compile(r"(^|[\s(])-(?=[^\s-])")
@@ -116,7 +123,7 @@ def parse(text: str, decompounder: Decompounder | None = None) -> Q.Query | None
     except Exception as exc:  # whoosh raises bare Exceptions for odd syntax
         raise InvalidQuery(f"The query could not be read: {exc}") from exc
     counter = [0, 0]  # leaves, wildcards
-    result = _rewrite(tree, decompounder, counter, 0)
+    result = _rewrite(tree, decompounder, counter, 0, _stops(tree))
     if result is None:
         raise InvalidQuery(
             "The query has no words to search for (only very common words like 'och' or 'the'?)."
@@ -124,8 +131,32 @@ def parse(text: str, decompounder: Decompounder | None = None) -> Q.Query | None
     return result
 
 
+def _stops(tree: Q.Query) -> frozenset[str]:
+    """The stop words to leave out of ``tree``: all of them when it has another word, a
+    phrase or a name to search for; none when they are all there is ("och", "the who")."""
+    leaves = list(tree.leaves()) if tree.is_leaf() is False else [tree]
+    for leaf in leaves:
+        plain = isinstance(leaf, Q.Term) and leaf.fieldname in _WORD_FIELDS
+        if not plain or str(leaf.text).lower() not in STOP_WORDS:
+            return STOP_WORDS
+    return frozenset()
+
+
+def loosened(text: str, query: Q.Query | None) -> Q.Query | None:
+    """``query`` with any of its words enough, when ``text`` is plain words (no operator,
+    quote, bracket, field, wildcard or +/-: explicit syntax means what it says) and more than
+    one of them is left to search for; else None."""
+    if query is None or _EXPLICIT.search(text) or not isinstance(query, Q.And):
+        return None
+    return Q.Or(query.subqueries, boost=query.boost) if len(query.subqueries) > 1 else None
+
+
 def _rewrite(
-    node: Q.Query, dc: Decompounder | None, counter: list[int], depth: int
+    node: Q.Query,
+    dc: Decompounder | None,
+    counter: list[int],
+    depth: int,
+    stops: frozenset[str] = frozenset(),
 ) -> Q.Query | None:
     if depth > MAX_DEPTH:
         raise InvalidQuery(f"The query nests brackets more than {MAX_DEPTH} levels deep.")
@@ -134,22 +165,23 @@ def _rewrite(
     if isinstance(node, Q.Every):
         raise InvalidQuery("A lone * would match everything: leave the box empty to browse.")
     if isinstance(node, Q.Not):
-        inner = _rewrite(node.query, dc, counter, depth + 1)
+        inner = _rewrite(node.query, dc, counter, depth + 1, stops)
         return Q.Not(inner) if inner is not None else None
     if isinstance(node, Q.AndNot):
-        pos = _rewrite(node.a, dc, counter, depth + 1)
-        neg = _rewrite(node.b, dc, counter, depth + 1)
+        pos = _rewrite(node.a, dc, counter, depth + 1, stops)
+        neg = _rewrite(node.b, dc, counter, depth + 1, stops)
         if pos is None:
             return None
         return AndNot(pos, neg) if neg is not None else pos
     if isinstance(node, Q.AndMaybe):
-        must = _rewrite(node.a, dc, counter, depth + 1)
-        may = _rewrite(node.b, dc, counter, depth + 1)
+        must = _rewrite(node.a, dc, counter, depth + 1, stops)
+        may = _rewrite(node.b, dc, counter, depth + 1, stops)
         if must is None:
             return may
         return Q.AndMaybe(must, may) if may is not None else must
     if isinstance(node, Q.And | Q.Or):
-        kids = [k for k in (_rewrite(c, dc, counter, depth + 1) for c in node.subqueries) if k]
+        rewritten = (_rewrite(c, dc, counter, depth + 1, stops) for c in node.subqueries)
+        kids = [k for k in rewritten if k]
         if not kids:
             return None
         if len(kids) == 1:
@@ -168,6 +200,8 @@ def _rewrite(
             )
         return _wildcard(node)
     if isinstance(node, Q.Term):
+        if node.fieldname in _WORD_FIELDS and str(node.text).lower() in stops:
+            return None  # a stop word beside other words: it neither matches nor lights up
         return _term(node, dc)
     raise InvalidQuery(f"This kind of query is not supported: {node}")
 

@@ -1,8 +1,10 @@
 """The ranked forms of a query's matches: all of them in order, or only the best of them yet.
 
 Owns ``Ranked`` (every match, best first, with its score: what Whoosh's ``search(limit=None)``
-gives) and ``TopRanked`` (every match as a set, only the first part of the order known; the
-rest is ranked, once, when a request first needs it, by the functions it was made with).
+gives), ``TopRanked`` (every match as a set, only the first part of the order known; the
+rest is ranked, once, when a request first needs it, by the functions it was made with) and
+``Tiered`` (a query of plain words that few documents match in full: those first, then the
+documents that match some of the words, in their own order).
 Plain data for the engine's callers: the service walks them; it never reads the index again
 for the same query.
 """
@@ -109,3 +111,27 @@ class TopRanked:
             self.full = Ranked(full.order, full.scores, self.docs)
         assert self.full is not None
         return self.full.ordered_within(final, limit)
+
+
+class Tiered:
+    """The matches of every word (``strict``) first, in their order, then the documents that
+    match only some of the words (``loose``, a superset), in theirs: BM25 over the words a
+    document holds ranks those with more of them, and the rarer ones, higher."""
+
+    def __init__(self, strict: Ranked | TopRanked, loose: Ranked | TopRanked) -> None:
+        self.strict = strict
+        self.loose = loose
+        self.docs = strict.docs | loose.docs
+
+    @property
+    def size(self) -> int:
+        return len(self.docs)
+
+    def ordered_within(
+        self, final: AbstractSet[int], limit: int, searcher: Any = None
+    ) -> list[tuple[int, float]]:
+        first = self.strict.ordered_within(final & self.strict.docs, limit, searcher)
+        if len(first) >= limit:
+            return first
+        rest = final - self.strict.docs
+        return first + self.loose.ordered_within(rest, limit - len(first), searcher)

@@ -143,6 +143,9 @@ class SearchResult:
     did_you_mean: str | None = None
     took_ms: float = 0.0
     index_version: str | None = None
+    # a plain query of several words that few projects match in full: how many of ``total``
+    # hold every word (they come first; the rest hold some); None when every hit holds all
+    all_words: int | None = None
 
     @property
     def pages(self) -> int:
@@ -159,6 +162,7 @@ class SearchResult:
             "lang": self.lang,
             "filters": self.filters,
             "did_you_mean": self.did_you_mean,
+            "all_words": self.all_words,
             "took_ms": round(self.took_ms, 2),
             "index_version": self.index_version,
             "hits": [h.to_dict() for h in self.hits],

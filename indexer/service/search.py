@@ -25,12 +25,12 @@ from indexer.documents.projects import today_int, uid_of
 from indexer.engine import (
     Ranked,
     Snapshot,
+    Tiered,
     TopRanked,
+    loosened,
     parse,
-    plain_words,
 )
 from indexer.errors import (
-    IndexerError,
     IndexMissing,
     InvalidRequest,
     RecordMoved,
@@ -57,6 +57,7 @@ from indexer.service.results import (
 from indexer.service.served import ServedVersion, open_served
 from indexer.service.similar import similar_hits
 from indexer.service.stats import statistics
+from indexer.service.suggest import did_you_mean as did_you_mean_for
 
 SORT_FIELDS = {
     "start_desc": ("start", True),
@@ -67,6 +68,8 @@ SORT_FIELDS = {
     "amount_asc": ("amount", False),
 }
 EXPORT_CAP = 50_000
+RELAX_BELOW = 10  # fewer projects with every word of a plain query: rank those with some too
+LOOSE = "\x1fany\x1f"  # the ranking cache's key of a query's any-word form: LOOSE + text
 WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
@@ -81,8 +84,9 @@ class _Match:
     final: AbstractSet[int]
     per_facet: dict[str, AbstractSet[int]]
     base: AbstractSet[int]
-    ranked: Ranked | TopRanked | None = None
+    ranked: Ranked | TopRanked | Tiered | None = None
     scores: dict[int, float] = field(default_factory=dict)
+    strict: frozenset[int] | None = None  # when loosened: the matches of every word
 
 
 class SearchService:
@@ -108,11 +112,16 @@ class SearchService:
         hits = self._page(m)
         facets: list[Any] = []
         if req.with_facets:  # the same selection again (another page, back): counted once
-            key = _state_key(req)
+            key = (*_state_key(req), m.strict is not None)  # loosened: more documents
             facets = m.version.caches.facets.get(
                 key, lambda: m.version.table.facets(m.per_facet, req, m.version.labels)
             )
-        did_you_mean = self._did_you_mean(m, len(m.final)) if req.q.strip() else None
+        strict = len(m.final) if m.strict is None else len(m.final & m.strict)
+        all_words = None if strict == len(m.final) else strict  # some hold only some words
+        did_you_mean = None
+        if req.q.strip():
+            count = lambda q: len(self._match(replace(req, q=q), ranked=False).final)  # noqa: E731
+            did_you_mean = did_you_mean_for(m.snapshot, req.q, strict, count)
         return SearchResult(
             query=req.q,
             total=len(m.final),
@@ -126,6 +135,7 @@ class SearchService:
             did_you_mean=did_you_mean,
             took_ms=(time.perf_counter() - t0) * 1000,
             index_version=m.version.name,
+            all_words=all_words,
         )
 
     def stats(self, request: SearchRequest, by: tuple[str, ...]) -> StatsTable:
@@ -199,8 +209,9 @@ class SearchService:
         return len(m.final), (maker.from_docnum(m.snapshot, d) for d in order)
 
     def count(self, request: SearchRequest) -> int:
+        """How many ``search`` and ``iter_hits`` give (a loosened query's too)."""
         req = replace(request, page=1, size=1, with_facets=False).validated()
-        return len(self._match(req, ranked=False).final)
+        return len(self._match(req, ranked=False, loosen=True).final)
 
     def get(self, source: str, source_id: str) -> Record:
         """The record with this id; ``RecordWithdrawn`` or ``RecordNotFound`` otherwise."""
@@ -277,23 +288,34 @@ class SearchService:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _match(self, req: SearchRequest, ranked: bool = True) -> _Match:
+    def _match(self, req: SearchRequest, ranked: bool = True, loosen: bool | None = None) -> _Match:
         """The request's documents. ``ranked``: whether relevance order may be needed (a
         search, an export), else only which documents match (statistics, counts; sorting by
-        another key): a query met first that way is ranked when a request needs it."""
+        another key): a query met first that way is ranked when a request needs it.
+        ``loosen`` (by default: when ranked): a plain query of several words that fewer than
+        ``RELAX_BELOW`` documents match in full, in relevance order, is answered with the
+        documents of some of its words after them (``Tiered``; ``strict`` keeps the full
+        matches). Statistics and networks never loosen: they count what a search means."""
         version = self._current()
         snapshot = self._snapshot(version)
         query = parse(req.q, version.decompounder) if req.q.strip() else None
-        found = None
+        found: Ranked | TopRanked | None = None
         if query is not None:
             if ranked and req.sort == "relevance":
                 compute = lambda: snapshot.rank(query)  # noqa: E731
             else:
                 compute = lambda: snapshot.matches(query)  # noqa: E731
             found = version.caches.ranks.get(req.q.strip(), compute)
-        base = version.table.base(None if found is None else found.docs, req)
+        strict, ranking = None, cast("Ranked | TopRanked | Tiered | None", found)
+        if (ranked if loosen is None else loosen) and found is not None:
+            loose = loosened(req.q, query) if req.sort == "relevance" else None
+            if loose is not None and len(found.docs) < RELAX_BELOW:
+                key = LOOSE + req.q.strip()
+                some = version.caches.ranks.get(key, lambda: snapshot.rank(loose))
+                strict, ranking = found.docs, Tiered(found, some)
+        base = version.table.base(None if ranking is None else ranking.docs, req)
         final, per_facet = version.table.apply(base, req)
-        return _Match(version, snapshot, query, req, final, per_facet, base, found)
+        return _Match(version, snapshot, query, req, final, per_facet, base, ranking, strict=strict)
 
     def _ordered(self, m: _Match, limit: int) -> list[int]:
         if not m.final:
@@ -329,35 +351,6 @@ class SearchService:
             )
             for d in wanted
         ]
-
-    def _did_you_mean(self, m: _Match, total: int) -> str | None:
-        if total >= 3:
-            return None
-        snapshot = m.snapshot
-        words = plain_words(m.request.q)
-        fixed = []
-        changed = False
-        for word in words:
-            low = word.lower()
-            if snapshot.has_term(("title_exact", "text_exact"), low):
-                fixed.append(word)
-                continue
-            best = snapshot.nearest_term("text_exact", low)
-            if best and best != low:
-                fixed.append(best)
-                changed = True
-            else:
-                fixed.append(word)
-        if not changed:
-            return None
-        suggestion = " ".join(fixed)
-        alt = replace(m.request, q=suggestion)
-        try:
-            better = len(self._match(alt, ranked=False).final)
-        except IndexerError as exc:  # e.g. the corrected words form an invalid query
-            log.debug("no suggestion for %r: %s", m.request.q, exc)
-            return None
-        return suggestion if better > total else None
 
     def _snapshot(self, version: ServedVersion) -> Snapshot:
         """This thread's reading view of ``version`` (kept open between its requests)."""
@@ -401,6 +394,8 @@ class SearchService:
             version = open_served(path)
             with version.index.snapshot() as snapshot:
                 for text in old.caches.ranks.recent(WARM_QUERIES):
+                    if text.startswith(LOOSE):
+                        continue  # made again when its query is next asked
                     query = parse(text, version.decompounder)
                     if query is not None:
                         compute = cast(

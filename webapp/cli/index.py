@@ -236,6 +236,11 @@ def _print_result(result: SearchResult) -> None:
     last = first + len(result.hits) - 1
     noun = _noun(result)
     print(f"{result.total} {noun}" + (f", showing {first}-{last}" if result.hits else ""))
+    if result.all_words is not None:
+        print(
+            f"{result.all_words} hold every word; after them those with some of the words "
+            "(AND or + before each word requires every word)"
+        )
     if result.did_you_mean:
         print(f"did you mean: {result.did_you_mean}")
     for h in result.hits:
