@@ -5,7 +5,9 @@ The collection is ``tests/relevance/`` (``queries.tsv``: the queries, each with 
 information need and the other wordings its pool was drawn with; ``qrels.tsv``: graded
 judgments in TREC's format; ``README.md``: how it was made). Measures come from ir-measures
 (trec_eval's code through pytrec_eval): nDCG@10 on the grades (0-3), P@10 and R@100 counting
-grades 2 and 3 as relevant. ``tests/test_relevance.py`` fails when this engine's nDCG@10 falls
+grades 2 and 3 as relevant; Judged@10 says how much of the first ten was judged (an unjudged
+project counts as not relevant, so a change that brings new ones up is under-rated until the
+pools are topped up). ``tests/test_relevance.py`` fails when this engine's nDCG@10 falls
 more than 0.02 below the figure recorded here.
 
     python bench/relevance.py pool --out DIR [--depth 15]   # the pools to judge
@@ -34,12 +36,13 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 import ir_measures  # noqa: E402
-from ir_measures import P, R, nDCG  # noqa: E402
+from ir_measures import Judged, P, R, nDCG  # noqa: E402
 
 COLLECTION = REPO / "tests" / "relevance"
 RECORD = REPO / "bench" / "RELEVANCE.json"
-MEASURES = (nDCG @ 10, P(rel=2) @ 10, R(rel=2) @ 100)
+MEASURES = (nDCG @ 10, P(rel=2) @ 10, R(rel=2) @ 100, Judged @ 10)
 NAMES = {str(nDCG @ 10): "nDCG@10", str(P(rel=2) @ 10): "P@10", str(R(rel=2) @ 100): "R@100"}
+NAMES[str(Judged @ 10)] = "Judged@10"  # the share of the first ten that were judged
 DEPTH = 100  # a run's length: recall is counted in the first 100
 
 
@@ -195,7 +198,7 @@ def _texts(r: dict[str, Any]) -> dict[str, str]:
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
-    names = ("nDCG@10", "P@10", "R@100")
+    names = ("nDCG@10", "P@10", "R@100", "Judged@10")
     lines = ["| system | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
     for system, figures in results.items():
         lines.append(f"| {system} | " + " | ".join(f"{figures[n]:.3f}" for n in names) + " |")

@@ -56,4 +56,5 @@ def test_a_query_answered_with_nothing_counts_as_zero() -> None:
     ]
     assert measure({"a": ["d1", "d2"], "b": []}, qrels)["nDCG@10"] == pytest.approx(0.5)
     assert measure({"a": ["d2", "d1"], "b": ["d3"]}, qrels)["nDCG@10"] < 1.0
-    assert measure({"a": ["d1"], "b": ["d3"]}, qrels) == {"nDCG@10": 1.0, "P@10": 0.1, "R@100": 1.0}
+    perfect = {"nDCG@10": 1.0, "P@10": 0.1, "R@100": 1.0, "Judged@10": 1.0}
+    assert measure({"a": ["d1"], "b": ["d3"]}, qrels) == perfect

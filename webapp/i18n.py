@@ -325,14 +325,22 @@ TEXTS.update(
         "results_for": {"en": "Search results for “{q}”", "sv": "Sökresultat för ”{q}”"},
         "run_which": {"en": "Which run", "sv": "Vilken körning"},
         "loosened": {
-            "en": "{n} projects hold every word of your search; after them come those that "
-            "hold some of the words, the ones with more of them first. To require every "
-            "word, write AND between the words or + before each.",
-            "sv": "{n} projekt innehåller alla ord i sökningen; efter dem kommer de som "
-            "innehåller några av orden, de med flest först. Skriv AND mellan orden eller + "
-            "före vart och ett för att kräva alla.",
+            "en": "{n} hold every word of your search; after them come those that hold some "
+            "of the words, the ones with more of them first. To require every word, write "
+            "AND between the words or + before each.",
+            "sv": "{n} innehåller alla ord i sökningen; efter dem kommer de som innehåller "
+            "några av orden, de med flest först. Skriv AND mellan orden eller + före vart och "
+            "ett för att kräva alla.",
         },
-        "some_words": {"en": "Projects with some of the words", "sv": "Projekt med några av orden"},
+        "loosened_none": {
+            "en": "Nothing holds every word of your search; these hold some of the words, "
+            "the ones with more of them first. To require every word, write AND between the "
+            "words or + before each.",
+            "sv": "Inget innehåller alla ord i sökningen; dessa innehåller några av orden, de "
+            "med flest först. Skriv AND mellan orden eller + före vart och ett för att kräva "
+            "alla.",
+        },
+        "some_words": {"en": "With some of the words", "sv": "Med några av orden"},
         "add_filter": {"en": "Add filter", "sv": "Lägg till filter"},
         "show_all": {"en": "Show all ({n} more)", "sv": "Visa alla ({n} till)"},
         "show_fewer": {"en": "Show fewer", "sv": "Visa färre"},

@@ -3,7 +3,10 @@
 Syntax (documented in the README): words are ANDed; ``OR``, ``NOT`` and a leading ``-``;
 ``"exact phrases"``; ``(groups)``; ``field:word`` for title, abstract, person, org, funder,
 orcid and id; ``word*`` with at least three letters before the ``*`` (at most four wildcards
-in a query: each expands to every matching word of the index); ``word^2`` boosts.
+in a query: each expands to every matching word of the index); ``word^2`` boosts. Stop words
+(``STOP_WORDS``) leave a query that has other words to search for, unless quoted, negated or
+typed in capitals ("IT", "WHO"); ``loosened`` gives a plain query's any-word form, which the
+search service ranks after the full matches when these are few.
 
 Two steps. Whoosh's parser reads the text against a small *parse schema* whose fields are the
 names users type (no stemming), which gives a tree of plain terms and phrases. ``rewrite`` then
@@ -51,7 +54,8 @@ _BOTH_WAYS = {"man", "men", "era", "sin", "dem", "din", "min", "ni", "er", "hans
 _BOTH_WAYS |= {"vid", "mot", "by", "most", "do", "under"}
 STOP_WORDS = frozenset((SWEDISH_STOPWORDS | ENGLISH_STOPWORDS) - _BOTH_WAYS)
 _WORD_FIELDS = ("text", "title", "abstract")  # where a word is text, not a name or a code
-_EXPLICIT = re.compile(r'["():*?]|(^|\s)[+-]\S|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+_OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
+_EXPLICIT = re.compile(r'["():*?^]|(^|\s)[+-]\S|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([A-Za-zåäöÅÄÖ_][\w]*):(?=\S)")
 _MINUS = re.compile(r"(^|[\s(])-(?=[^\s-])")
@@ -123,7 +127,7 @@ def parse(text: str, decompounder: Decompounder | None = None) -> Q.Query | None
     except Exception as exc:  # whoosh raises bare Exceptions for odd syntax
         raise InvalidQuery(f"The query could not be read: {exc}") from exc
     counter = [0, 0]  # leaves, wildcards
-    result = _rewrite(tree, decompounder, counter, 0, _stops(tree))
+    result = _rewrite(tree, decompounder, counter, 0, _stops(tree, cleaned))
     if result is None:
         raise InvalidQuery(
             "The query has no words to search for (only very common words like 'och' or 'the'?)."
@@ -131,15 +135,32 @@ def parse(text: str, decompounder: Decompounder | None = None) -> Q.Query | None
     return result
 
 
-def _stops(tree: Q.Query) -> frozenset[str]:
-    """The stop words to leave out of ``tree``: all of them when it has another word, a
-    phrase or a name to search for; none when they are all there is ("och", "the who")."""
-    leaves = list(tree.leaves()) if tree.is_leaf() is False else [tree]
-    for leaf in leaves:
+def _stops(tree: Q.Query, text: str) -> frozenset[str]:
+    """The stop words to leave out of ``tree`` (read from ``text``): all of them when it has
+    another word, a phrase or a name to search for among what it asks for (not what it
+    excludes), but never one the text quotes ('"för" klimat') or writes in capitals ("IT
+    säkerhet", "WHO"); none when they are all there is ("och", "the who")."""
+    for leaf in _wanted(tree):
         plain = isinstance(leaf, Q.Term) and leaf.fieldname in _WORD_FIELDS
         if not plain or str(leaf.text).lower() not in STOP_WORDS:
-            return STOP_WORDS
-    return frozenset()
+            break
+    else:
+        return frozenset()
+    quoted = " ".join(text.split('"')[1::2])
+    meant = {w.lower() for w in re.findall(_WORD, quoted)}
+    meant |= {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ]{2,}\b", text) if w not in _OPERATORS}
+    return STOP_WORDS - meant
+
+
+def _wanted(node: Q.Query) -> list[Q.Query]:
+    """The leaves of ``node`` a match must or may hold (not those under NOT)."""
+    if isinstance(node, Q.Not):
+        return []
+    if isinstance(node, Q.AndNot):
+        return _wanted(node.a)
+    if isinstance(node, Q.AndMaybe | Q.And | Q.Or):
+        return [leaf for child in node.children() for leaf in _wanted(child)]
+    return [node]
 
 
 def loosened(text: str, query: Q.Query | None) -> Q.Query | None:
@@ -164,12 +185,12 @@ def _rewrite(
         return None
     if isinstance(node, Q.Every):
         raise InvalidQuery("A lone * would match everything: leave the box empty to browse.")
-    if isinstance(node, Q.Not):
-        inner = _rewrite(node.query, dc, counter, depth + 1, stops)
+    if isinstance(node, Q.Not):  # what a query excludes is excluded word for word
+        inner = _rewrite(node.query, dc, counter, depth + 1)
         return Q.Not(inner) if inner is not None else None
     if isinstance(node, Q.AndNot):
         pos = _rewrite(node.a, dc, counter, depth + 1, stops)
-        neg = _rewrite(node.b, dc, counter, depth + 1, stops)
+        neg = _rewrite(node.b, dc, counter, depth + 1)
         if pos is None:
             return None
         return AndNot(pos, neg) if neg is not None else pos

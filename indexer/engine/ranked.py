@@ -121,7 +121,7 @@ class Tiered:
     def __init__(self, strict: Ranked | TopRanked, loose: Ranked | TopRanked) -> None:
         self.strict = strict
         self.loose = loose
-        self.docs = strict.docs | loose.docs
+        self.docs = loose.docs  # any of the words: every full match among them
 
     @property
     def size(self) -> int:

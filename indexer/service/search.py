@@ -69,7 +69,9 @@ SORT_FIELDS = {
 }
 EXPORT_CAP = 50_000
 RELAX_BELOW = 10  # fewer projects with every word of a plain query: rank those with some too
-LOOSE = "\x1fany\x1f"  # the ranking cache's key of a query's any-word form: LOOSE + text
+# the ranking cache's key of a query's any-word form: LOOSE + text (no query's own key starts
+# so: keys are stripped texts, and strip() removes a leading \x1f)
+LOOSE = "\x1fany\x1f"
 WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
@@ -293,8 +295,9 @@ class SearchService:
         search, an export), else only which documents match (statistics, counts; sorting by
         another key): a query met first that way is ranked when a request needs it.
         ``loosen`` (by default: when ranked): a plain query of several words that fewer than
-        ``RELAX_BELOW`` documents match in full, in relevance order, is answered with the
-        documents of some of its words after them (``Tiered``; ``strict`` keeps the full
+        ``RELAX_BELOW`` documents match in full (filters aside: the same for every facet
+        click), in relevance order, is answered with the documents of some of its words after
+        them (``Tiered``; ``strict`` keeps the full
         matches). Statistics and networks never loosen: they count what a search means."""
         version = self._current()
         snapshot = self._snapshot(version)
@@ -328,7 +331,10 @@ class SearchService:
             table = m.version.table
             if m.final.isdisjoint(table.projects):  # facilities: home first, then evidence
                 every = m.snapshot.best_within(m.ranked, m.final, len(m.final))
-                best = facility_order(every, table)[:limit]
+                full = m.strict if m.strict is not None else m.final  # each tier in itself
+                best = facility_order([x for x in every if x[0] in full], table)
+                best += facility_order([x for x in every if x[0] not in full], table)
+                best = best[:limit]
             else:
                 best = m.snapshot.best_within(m.ranked, m.final, limit)
             m.scores = dict(best)

@@ -145,9 +145,10 @@ def _schemas() -> dict[str, Any]:
                 "did_you_mean": desc(NSTR, "A better spelled query, when few things match."),
                 "all_words": desc(
                     {"type": ["integer", "null"], "minimum": 0},
-                    "When a query of plain words matched fewer than 10 projects in full, the "
-                    "results also hold those with some of its words, ranked after the full "
-                    "matches: this many of total hold every word. Null when all hits do. "
+                    "When fewer than 10 documents hold every word of a query of plain words "
+                    "(filters aside), the results also hold those with some of its words, "
+                    "ranked after the full matches: this many of total hold every word. "
+                    "Null when all hits do. "
                     "AND, quotes or + before each word require every word.",
                 ),
                 "took_ms": {"type": "number", "minimum": 0},
