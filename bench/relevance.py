@@ -95,27 +95,27 @@ def ours(index_dir: Path) -> Any:
     return run
 
 
-def measure(runs: dict[str, list[str]], qrels: list[Any]) -> dict[str, float]:
-    """The measures of ``runs`` (query id -> ids, best first) over every judged query (a query
-    a system answers with nothing scores 0)."""
-    scored = [
+def _scored(runs: dict[str, list[str]]) -> list[Any]:
+    """``runs`` (query id -> ids, best first) as the scored documents ir-measures reads."""
+    return [
         ir_measures.ScoredDoc(qid, doc, float(len(ids) - i))
         for qid, ids in runs.items()
         for i, doc in enumerate(ids)
     ]
-    aggregate = ir_measures.calc_aggregate(MEASURES, qrels, scored)  # a judged query left
+
+
+def measure(runs: dict[str, list[str]], qrels: list[Any]) -> dict[str, float]:
+    """The measures of ``runs`` (query id -> ids, best first) over every judged query (a query
+    a system answers with nothing scores 0)."""
+    aggregate = ir_measures.calc_aggregate(MEASURES, qrels, _scored(runs))  # a judged query left
     # unanswered counts as 0 (tests/test_relevance.py holds ir-measures to it)
     return {NAMES[str(m)]: round(float(v), 4) for m, v in aggregate.items()}
 
 
 def per_query(runs: dict[str, list[str]], qrels: list[Any]) -> dict[str, float]:
-    scored = [
-        ir_measures.ScoredDoc(qid, doc, float(len(ids) - i))
-        for qid, ids in runs.items()
-        for i, doc in enumerate(ids)
-    ]
+    """Each judged query's nDCG@10 (0 when unanswered)."""
     out = {q.query_id: 0.0 for q in qrels}
-    for m in ir_measures.iter_calc([nDCG @ 10], qrels, scored):
+    for m in ir_measures.iter_calc([nDCG @ 10], qrels, _scored(runs)):
         out[m.query_id] = round(float(m.value), 4)
     return out
 
@@ -145,13 +145,14 @@ def plain_projects(home: Path) -> Iterator[dict[str, Any]]:
                 yield plain(stored.record)
 
 
-def peers(home: Path, workdir: Path) -> dict[str, Any]:
+def peers(projects: list[dict[str, Any]], workdir: Path) -> dict[str, Any]:
+    """FTS5 and tantivy, each built over ``projects`` (the store read once for both)."""
     from bench.peer_fts5 import Fts5Peer
     from bench.peer_tantivy import TantivyPeer
 
     built: dict[str, Any] = {}
     for peer in (Fts5Peer(), TantivyPeer(threads=1)):  # one writer: one segment, same scores
-        peer.build(plain_projects(home), workdir / peer.name)
+        peer.build(projects, workdir / peer.name)
         built[peer.name] = peer
     return built
 
@@ -162,7 +163,7 @@ def peers(home: Path, workdir: Path) -> dict[str, Any]:
 def all_runs(home: Path, workdir: Path, queries: list[Query]) -> dict[str, dict[str, list[str]]]:
     run = ours(home / "index")
     systems = {"research-index": {q.id: run(q.text, q.lang) for q in queries}}
-    for name, peer in peers(home, workdir).items():
+    for name, peer in peers(list(plain_projects(home)), workdir).items():
         systems[name] = {q.id: peer.ranked(q.text, DEPTH) for q in queries}
     return systems
 
@@ -172,8 +173,9 @@ def pool(home: Path, workdir: Path, queries: list[Query], depth: int, out: Path)
     with every word required and with any, in each of its wordings: one JSON line per
     (query, project) with the texts a judge reads."""
     run = ours(home / "index")
-    found = peers(home, workdir)
-    texts = {r["id"]: r for r in plain_projects(home)}
+    projects = list(plain_projects(home))
+    found = peers(projects, workdir)
+    texts = {r["id"]: r for r in projects}
     out.mkdir(parents=True, exist_ok=True)
     for q in queries:
         ids: dict[str, set[str]] = {}

@@ -93,8 +93,6 @@ def test_a_kept_search_can_only_lead_to_a_search_here(client: FlaskClient, back:
     from urllib.parse import quote
 
     response = client.get(f"/project/swecris/2019-00037_Formas?back={quote(back, safe='')}")
-    if response.status_code == 414:  # a URL over the site's limit: refused before any page
-        return
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     link = back_link(html)

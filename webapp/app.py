@@ -23,8 +23,9 @@ from flask.json.provider import DefaultJSONProvider
 
 from indexer.service import SearchService
 from webapp import errors
+from webapp.charts import format_number
 from webapp.config import defaults
-from webapp.i18n import current_lang, number, t
+from webapp.i18n import current_lang, t
 from webapp.params import check_api_args
 
 CSP = (
@@ -66,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.globals.update(t=t)
     app.jinja_env.filters["web_url"] = web_url
-    app.jinja_env.filters["num"] = number
+    app.jinja_env.filters["num"] = lambda value: format_number(value, current_lang())
     app.jinja_env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
     from webapp import (

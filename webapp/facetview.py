@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from indexer.service import Facet, SearchResult
-from webapp.i18n import t
+from webapp.charts import format_number
+from webapp.i18n import current_lang, t
 from webapp.params import toggle, with_params
 
 SUBJECTS = ("subject1", "subject3", "subject5")
@@ -28,7 +29,9 @@ def facet_view(
     anchor = f"#facet-{name}"
     is_open = name == opened
     # an opened list stays open (with its filter text) while values are picked from it
-    kept = pairs + [("open", name)] + ([("match", match)] if match else []) if is_open else pairs
+    kept = pairs
+    if is_open:
+        kept = [*pairs, ("open", name), *([("match", match)] if match else [])]
     return {
         "name": name,
         "label": t(name),
@@ -55,15 +58,12 @@ def facet_view(
 def subject_tree(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The SSIF levels' values as one tree: each node a value (its ``facet`` named) with its
     ``children`` and whether it is ``open`` (a value within it is chosen)."""
-    levels = [views[name]["values"] if name in views else [] for name in SUBJECTS]
-    nodes: dict[str, dict[str, Any]] = {}
+    nodes: dict[str, dict[str, Any]] = {}  # by code: a level's codes have their own length
     roots: list[dict[str, Any]] = []
-    for name, values in zip(SUBJECTS, levels, strict=True):
-        for v in values:
-            node = {**v, "facet": name, "children": [], "open": v["selected"]}
-            nodes[f"{name}:{v['value']}"] = node
-            parent_facet = SUBJECTS[SUBJECTS.index(name) - 1] if name != "subject1" else None
-            parent = nodes.get(f"{parent_facet}:{v['parent']}") if parent_facet else None
+    for name in SUBJECTS:  # areas first, so a parent is there before its children
+        for v in views[name]["values"] if name in views else []:
+            node = nodes[v["value"]] = {**v, "facet": name, "children": [], "open": v["selected"]}
+            parent = nodes.get(v["parent"] or "")
             (parent["children"] if parent else roots).append(node)
     for node in reversed(list(nodes.values())):  # children before parents: open upwards
         node["open"] = node["open"] or any(c["open"] for c in node["children"])
@@ -74,7 +74,6 @@ def chips(
     result: SearchResult,
     pairs: list[tuple[str, str]],
     person_name: Callable[[str], str | None],
-    number: Callable[[float], str],
 ) -> list[dict[str, str]]:
     """A chip per chosen filter, each a link that removes it."""
     labels = {(f.name, v.value): v.label for f in result.facets for v in f.values}
@@ -85,33 +84,10 @@ def chips(
             label = labels.get((name, value), t(value))
             out.append({"facet": t(name), "label": label, "url": toggle(pairs, name, value)})
         elif name in ("amount_min", "amount_max", "on"):
-            shown = value if name == "on" else f"{number(float(value))} {t('sek')}"
+            if name == "on":
+                shown = value
+            else:
+                shown = f"{format_number(float(value), current_lang())} {t('sek')}"
             label = t(f"chip_{name}").format(value=shown)
             out.append({"facet": "", "label": label, "url": with_params(pairs, **{name: None})})
     return out
-
-
-def coverage(
-    result: SearchResult, info: dict[str, Any], label: Callable[[str], str]
-) -> dict[str, Any]:
-    """What the home page says the site covers, from the blank search's facets and the
-    index's manifest: projects and their funding years, facilities, the sources by name, the
-    build date, and how much the largest organisation weighs (a KTH-centred export says so)."""
-    counts = {f.name: {v.value: v.count for v in f.values} for f in result.facets}
-    projects = counts.get("kind", {}).get("project", 0)
-    years = sorted(counts.get("year", {}))
-    orgs = sorted(
-        ((v.count, v.label) for f in result.facets if f.name == "org" for v in f.values),
-        reverse=True,
-    )
-    share = round(100 * orgs[0][0] / projects) if orgs and projects else 0
-    return {
-        "projects": projects,
-        "facilities": counts.get("kind", {}).get("facility", 0),
-        "first": years[0] if years else "",
-        "last": years[-1] if years else "",
-        "sources": [label(name) for name in sorted(info.get("counts") or {})],
-        "built": str(info.get("built") or "")[:10],
-        "top_org": orgs[0][1] if share >= 25 else "",
-        "share": share,
-    }

@@ -390,15 +390,6 @@ TEXTS.update(
 )
 
 
-def number(value: float, decimals: int = 0) -> str:
-    """``value`` grouped in thousands as the interface language writes it: ``1,234,567`` in
-    English, ``1 234 567`` (narrow no-break spaces) in Swedish."""
-    text = f"{value:,.{decimals}f}"
-    if current_lang() == "sv":
-        return text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
 def current_lang() -> str:
     """The request's interface language (cached on ``g``)."""
     if "lang" in g:

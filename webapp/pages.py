@@ -27,8 +27,8 @@ from indexer.service import (
     source_label,
     status_for_home,
 )
-from webapp.facetview import SUBJECTS, chips, coverage, facet_view, subject_tree
-from webapp.i18n import current_lang, number, t
+from webapp.facetview import SUBJECTS, chips, facet_view, subject_tree
+from webapp.i18n import current_lang, t
 from webapp.params import request_from_args, state, with_params, without_filters
 from webapp.service import search_service
 from webapp.trail import keep
@@ -77,7 +77,7 @@ def search() -> str:
         noun=count_noun(result),
         facets=[v for name, v in views.items() if name not in SUBJECTS[1:]],
         subjects=subject_tree(views),
-        chips=chips(result, pairs, service.person_name, number),
+        chips=chips(result, pairs, service.person_name),
         limits=dict(pairs),
         home=_coverage(service, req) if not pairs or pairs == [("lang", lang)] else None,
         people=service.people_named(req.q) if req.q.strip() and req.page == 1 else [],
@@ -176,12 +176,29 @@ def _registry_view(index: dict[str, Any], lang: str) -> dict[str, Any] | None:
 
 
 def _coverage(service: Any, req: SearchRequest) -> dict[str, Any]:
-    """The home page's account of what the site holds (every funding year counted)."""
-    projects = {"kind": ("project",)}  # the kind facet still counts both (multi-select)
+    """What the home page says the site holds, from the projects' facets (the kind facet
+    still counts both kinds: multi-select) and the index's manifest: projects and their
+    funding years (all of them), facilities, the sources by name, the build date, and how much
+    the largest organisation weighs (a KTH-centred export says so)."""
+    projects = {"kind": ("project",)}
     whole = service.search(
         replace(req, size=1, filters=projects, facet_sizes=(("year", 200), ("org", 1)))
     )
-    return coverage(whole, service.info(), lambda n: source_label(n).get(req.lang))
+    counts = {f.name: {v.value: v.count for v in f.values} for f in whole.facets}
+    kinds, years = counts.get("kind", {}), sorted(counts.get("year", {}))
+    top = next((v for f in whole.facets if f.name == "org" for v in f.values), None)
+    share = round(100 * top.count / kinds["project"]) if top and kinds.get("project") else 0
+    info = service.info()
+    return {
+        "projects": kinds.get("project", 0),
+        "facilities": kinds.get("facility", 0),
+        "first": years[0] if years else "",
+        "last": years[-1] if years else "",
+        "sources": [source_label(n).get(req.lang) for n in sorted(info.get("counts") or {})],
+        "built": str(info.get("built") or "")[:10],
+        "top_org": top.label if top and share >= 25 else "",
+        "share": share,
+    }
 
 
 def count_noun(result: SearchResult) -> str:

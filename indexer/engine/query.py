@@ -55,7 +55,7 @@ _BOTH_WAYS |= {"vid", "mot", "by", "most", "do", "under"}
 STOP_WORDS = frozenset((SWEDISH_STOPWORDS | ENGLISH_STOPWORDS) - _BOTH_WAYS)
 _WORD_FIELDS = ("text", "title", "abstract")  # where a word is text, not a name or a code
 _OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
-_EXPLICIT = re.compile(r'["():*?^]|(^|\s)[+-]\S|\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b')
+_EXPLICIT = re.compile(r'["():*?^]|(^|\s)[+-]\S|\b(' + "|".join(_OPERATORS) + r")\b")
 
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([A-Za-zåäöÅÄÖ_][\w]*):(?=\S)")
 _MINUS = re.compile(r"(^|[\s(])-(?=[^\s-])")
@@ -319,11 +319,7 @@ def plain_words(text: str) -> list[str]:
     """
     outside = " ".join(preprocess(text).split('"')[0::2])
     outside = re.sub(r"\w+:", " ", outside)
-    words = [
-        w
-        for w in re.findall(_WORD, outside)
-        if w not in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") and not w.isdigit()
-    ]
+    words = [w for w in re.findall(_WORD, outside) if w not in _OPERATORS and not w.isdigit()]
     if len(words) > MAX_SUGGEST_WORDS or sum(map(len, words)) > MAX_SUGGEST_CHARS:
         return []
     return words

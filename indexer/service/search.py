@@ -309,7 +309,8 @@ class SearchService:
             else:
                 compute = lambda: snapshot.matches(query)  # noqa: E731
             found = version.caches.ranks.get(req.q.strip(), compute)
-        strict, ranking = None, cast("Ranked | TopRanked | Tiered | None", found)
+        strict = None
+        ranking: Ranked | TopRanked | Tiered | None = found
         if (ranked if loosen is None else loosen) and found is not None:
             loose = loosened(req.q, query) if req.sort == "relevance" else None
             if loose is not None and len(found.docs) < RELAX_BELOW:
