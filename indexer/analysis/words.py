@@ -1,13 +1,14 @@
-"""Words: the stop lists and stemmers of Swedish and English, and query-text normalisation.
+"""Words: the stop lists of Swedish and English, the older stemmers, and query-text normalisation.
 
-Owns what a word becomes in each language: ``SWEDISH_STOPWORDS`` / ``ENGLISH_STOPWORDS``,
-``stem_swedish`` / ``stem_english`` and ``normalise_query_text()`` for query strings. The
-engine's analyzers (``indexer.engine.analyzers``) are built from these and from the tokeniser
-regex and token normalisation of :mod:`indexer.analysis.compounds`, so compound splitting sees
-exactly the tokens the index does.
+Owns ``SWEDISH_STOPWORDS`` / ``ENGLISH_STOPWORDS``, ``stem_swedish`` / ``stem_english`` and
+``normalise_query_text()`` for query strings. The engine's analyzers (``indexer.engine.analyzers``)
+are built from the stop lists, from the terms of :mod:`indexer.analysis.lemmas` (Swedish
+lemmas, else current Snowball; current Snowball English) and from the tokeniser regex and token
+normalisation of :mod:`indexer.analysis.compounds`, so compound splitting sees exactly the
+tokens the index does.
 
 The pipeline every field's text goes through: tokenise (``WORD_RE``), NFC, lowercase, then,
-per language, drop stop words and stem:
+per language, drop stop words and take each word's term:
 
 * the tokeniser keeps letters of every script and combining marks, so "får"/"far",
   "år"/"ar" stay distinct (no accent folding of any kind: architecture.md 3.3, reliability.md
@@ -17,11 +18,10 @@ per language, drop stop words and stem:
 * stopwords: Whoosh's lists (``whoosh.lang.stopwords``: 114 Swedish, 127 English words);
   NLTK's need a corpus download. Swedish keeps 1-letter words ("å", "ö"); English drops
   them, as Whoosh does by default;
-* stemming: Snowball, through ``stem_swedish`` / ``stem_english`` below, with a cache of
-  ``STEM_CACHE_SIZE`` entries in the engine. Whoosh pickles the schema, analyzers included,
-  into each index version; the engine opens versions with the schema of the code instead
-  (``indexer.engine.index.open_version``), so moving these never strands a version
-  (reliability.md W10).
+* terms: ``swedish_term`` / ``english_term``, with a cache of ``STEM_CACHE_SIZE`` entries in
+  the engine. ``stem_swedish`` / ``stem_english`` below (Whoosh's copies of the older Snowball)
+  were the analysis of schema versions up to 5, which pickled them by name: they stay so such
+  a version answers as it was built until its rebuild (``indexer.engine.analyzers``).
 
 Stemmer choice, measured with ``bench/stemmers.py`` against the Snowball reference
 vocabularies (shared/data/snowball: current Snowball output), uncached, Python 3.11:
@@ -36,6 +36,8 @@ vocabularies (shared/data/snowball: current Snowball output), uncached, Python 3
   nltk.stem.porter PorterStemmer           96.69 % (96.72 %)    ~98,000
   whoosh.lang.porter (Porter 1)            92.17 % (92.19 %)   ~405,000
 
+PyStemmer (the Snowball project's C code, ``indexer.analysis.lemmas``) agrees 100 % with both
+reference vocabularies; it replaced these in schema version 6.
 Whoosh's and NLTK's Snowball stemmers are the same code (Whoosh took NLTK's port in 2012):
 they give the same stem for every word the tokeniser can produce, and their speeds differ
 by a few per cent (noise for Swedish, NLTK ~6 % ahead for English, which the cache hides).

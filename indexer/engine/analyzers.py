@@ -1,10 +1,15 @@
 """Whoosh analyzers for Swedish, English and exact (unstemmed) text.
 
-Owns the Whoosh form of the analysis that ``indexer.analysis`` states engine-neutrally:
+Owns the Whoosh form of the analysis that ``indexer.analysis.languages`` states engine-neutrally
+(the same stop lists, sizes and term functions):
 ``swedish_analyzer()`` for ``*_sv`` fields, ``english_analyzer()`` for ``*_en`` fields,
 ``exact_analyzer()`` for the unstemmed catch-all field (exact words and phrases rank first).
 Pipeline: ``RegexTokenizer(WORD_RE) | NfcFilter | LowercaseFilter`` then, per language,
-``StopFilter`` and ``StemFilter`` (with a cache of ``STEM_CACHE_SIZE`` stems).
+``StopFilter`` and ``StemFilter`` (with a cache of ``STEM_CACHE_SIZE`` terms) over
+``indexer.analysis.lemmas``: Swedish lemmas (else current Snowball), current Snowball English.
+Versions built before schema 6 pickled ``indexer.analysis.words.stem_swedish`` /
+``stem_english`` (Whoosh's older Snowball) by name; those stay, so such a version still
+answers as it was built until the rebuild its schema version asks for replaces it.
 """
 
 from __future__ import annotations
@@ -22,13 +27,8 @@ from whoosh.analysis import (
 )
 
 from indexer.analysis.compounds import WORD_RE, normalise_token
-from indexer.analysis.words import (
-    ENGLISH_STOPWORDS,
-    STEM_CACHE_SIZE,
-    SWEDISH_STOPWORDS,
-    stem_english,
-    stem_swedish,
-)
+from indexer.analysis.languages import LANGUAGES
+from indexer.analysis.words import STEM_CACHE_SIZE
 
 __all__ = ["NfcFilter", "english_analyzer", "exact_analyzer", "exact_terms", "swedish_analyzer"]
 
@@ -46,22 +46,23 @@ def _base() -> CompositeAnalyzer:
     return RegexTokenizer(WORD_RE) | NfcFilter() | LowercaseFilter()
 
 
-def swedish_analyzer() -> CompositeAnalyzer:
-    """Tokenise, NFC, lowercase, drop Swedish stopwords, Snowball Swedish stem."""
+def _analyzer(lang: str) -> CompositeAnalyzer:
+    spec = LANGUAGES[lang]
     return (
         _base()
-        | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=1)
-        | StemFilter(stem_swedish, cachesize=STEM_CACHE_SIZE)
+        | StopFilter(stoplist=spec.stops, minsize=spec.minsize)
+        | StemFilter(spec.make, cachesize=STEM_CACHE_SIZE)
     )
+
+
+def swedish_analyzer() -> CompositeAnalyzer:
+    """Tokenise, NFC, lowercase, drop Swedish stopwords, lemma (else Snowball stem)."""
+    return _analyzer("sv")
 
 
 def english_analyzer() -> CompositeAnalyzer:
     """Tokenise, NFC, lowercase, drop English stopwords and 1-letter tokens, Porter2 stem."""
-    return (
-        _base()
-        | StopFilter(stoplist=ENGLISH_STOPWORDS, minsize=2)
-        | StemFilter(stem_english, cachesize=STEM_CACHE_SIZE)
-    )
+    return _analyzer("en")
 
 
 def exact_analyzer() -> CompositeAnalyzer:

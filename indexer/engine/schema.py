@@ -15,7 +15,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 
-SCHEMA_VERSION = "5"  # 4: the facts name people and facility owners; 5: person keys all fit
+SCHEMA_VERSION = "6"  # 4: the facts name people and facility owners; 5: person keys all fit;
+# 6: Swedish words are lemmas (indexer.analysis.lemmas), both stemmers current Snowball
 
 # Facet name -> index field. The order is the order facets are shown in.
 FACET_FIELDS: dict[str, str] = {
