@@ -24,6 +24,7 @@ from indexer.analysis.compounds import (
     split_query_word,
     tokenise,
 )
+from indexer.analysis.lemmas import Lexicon, swedish_term
 from indexer.analysis.words import (
     ENGLISH_STOPWORDS,
     SWEDISH_STOPWORDS,
@@ -263,16 +264,28 @@ def test_normalise_query_text() -> None:
         ("klimatförändringar", ["klimat", "förändringar"]),
         ("materialforskning", ["material", "forskning"]),
         ("stamcellsterapi", ["stamcell", "terapi"]),
+        # parts only the dictionary vouches for, or rarer than the compound (issue 19)
+        ("bröstcancer", ["bröst", "cancer"]),
+        ("testikelcancer", ["testikel", "cancer"]),
+        ("prostatacancer", ["prostata", "cancer"]),  # was pro+tata+cancer
+        ("cancerframkallande", ["cancer", "framkallande"]),
+        ("stålplåtar", ["stål", "plåtar"]),
+        ("gatubelysning", ["gata", "belysning"]),  # the linking u for a final a
     ],
 )
 def test_kth_compounds_split(kth_decompounder: Decompounder, word: str, parts: list[str]) -> None:
-    assert kth_decompounder.frequency(word) > 0 or word == "stamcellsterapi"
     assert kth_decompounder.split(word) == parts
+
+
+def test_the_parts_of_a_part_are_indexed_too(kth_decompounder: Decompounder) -> None:
+    assert kth_decompounder.split("ståltillverkningsslagg") == ["ståltillverkning", "slagg"]
+    parts = expand_compounds("ståltillverkningsslagg", kth_decompounder).split()
+    assert parts == ["ståltillverkning", "stål", "tillverkning", "slagg"]
 
 
 def test_linked_part_stems_like_the_plural(kth_decompounder: Decompounder) -> None:
     first = kth_decompounder.split("stamcellsterapi")[0]
-    assert stem_swedish(first) == stem_swedish("stamceller")
+    assert swedish_term(first) == swedish_term("stamceller")
     expanded = terms(swedish_analyzer(), expand_compounds("stamcellsterapi", kth_decompounder))
     assert terms(swedish_analyzer(), "stamceller")[0] in expanded
 
@@ -296,6 +309,11 @@ def test_linked_part_stems_like_the_plural(kth_decompounder: Decompounder) -> No
         "ansatserna",
         "långsamt",
         "kth",
+        "barnen",
+        "material",
+        "andelen",
+        "föreställa",
+        "regleringen",
     ],
 )
 def test_ordinary_words_are_not_split(kth_decompounder: Decompounder, word: str) -> None:
@@ -354,6 +372,17 @@ def test_linking_s_is_dropped_but_not_after_s() -> None:
     assert d.split("stamcellsterapi") == ["stamcell", "terapi"]
     assert d.split("massöverföring") == ["mass", "överföring"]
     assert d.split("terapis") == []  # no trailing linker
+
+
+def test_the_dictionary_vouches_for_rare_parts_but_not_short_ones() -> None:
+    table = {"bröst": "bröst", "brösten": "bröst", "gata": "gata", "gator": "gata", "fin": "fin"}
+    words = Lexicon({k.encode(): v.encode() for k, v in table.items()})
+    counts = {"cancer": 300, "bröstcancer": 40, "belysning": 20, "dings": 3}
+    assert Decompounder(counts).split("bröstcancer") == []  # no "bröst" in the corpus
+    d = Decompounder(counts, dictionary=words)
+    assert d.split("bröstcancer") == ["bröst", "cancer"]  # whatever its count
+    assert d.split("gatubelysning") == ["gata", "belysning"]
+    assert d.split("findings") == []  # 3 letters: a corpus word or nothing
 
 
 def test_min_freq_and_short_last_parts() -> None:

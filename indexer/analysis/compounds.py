@@ -57,6 +57,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from indexer.analysis.lemmas import Lexicon, lexicon
+
 # One token: a letter or digit, then letters, digits, combining marks (so NFD text such as
 # "fa\u030agel" stays one token until NFC composes it) and soft hyphens (dropped later).
 # No underscore, no intra-word punctuation: "covid-19" gives "covid", "19".
@@ -67,7 +69,7 @@ _MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0
 WORD_PATTERN = rf"[^\W_]++(?:{_MARKS}++[^\W_]*+)*+"
 WORD_RE = re.compile(WORD_PATTERN)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: with the Swedish dictionary; a version 1 file loads without it
 
 #: Words never used as parts, on top of any ``stopwords`` passed in. Tuned on the KTH
 #: exports: inflectional endings that also occur as tokens ("ansatserna" is not
@@ -104,9 +106,14 @@ _NO_LINK_AFTER = frozenset("sxz")
 # is more than this many times rarer ("analys" must not become "analy").
 _LINKED_RARITY = 4
 _CACHE_LIMIT = 500_000
+#: The shortest part the dictionary alone vouches for (3-letter words are too often endings).
+DICTIONARY_PART = 5
+# Linking vowels that replace a modifier's final "a" ("kvinnoforskning", "gatubelysning").
+_VOWEL_LINKS = frozenset("ou")
 
 # Dynamic-program state for a suffix of the word: part count, -sum(log freq), parts, freqs.
-_Best = tuple[int, float, tuple[str, ...], tuple[int, ...]]
+# A part the dictionary vouches for has frequency inf in the last tuple: it is not tested.
+_Best = tuple[int, float, tuple[str, ...], tuple[float, ...]]
 
 
 def normalise_token(text: str) -> str:
@@ -150,6 +157,7 @@ class Decompounder:
         max_parts: int = 4,
         linkers: Iterable[str] = ("s",),
         stopwords: Iterable[str] = (),
+        dictionary: Lexicon | None = None,
     ) -> None:
         if min(min_freq, min_part, min_last) < 1 or max_parts < 2 or ratio < 0:
             raise ValueError("min_freq, min_part, min_last >= 1, max_parts >= 2, ratio >= 0")
@@ -163,10 +171,14 @@ class Decompounder:
         # Counts of every word >= min_freq (the whole-word test needs them); only lexicon
         # words can be parts.
         self.counts: dict[str, int] = {w: n for w, n in counts.items() if n >= min_freq}
-        excluded = self.stopwords | NON_PARTS
+        self.excluded = self.stopwords | NON_PARTS
         self.lexicon: frozenset[str] = frozenset(
-            w for w in self.counts if len(w) >= min_part and w not in excluded and w.isalpha()
+            w for w in self.counts if len(w) >= min_part and w not in self.excluded and w.isalpha()
         )
+        #: Words known to be Swedish beyond the corpus (``indexer.analysis.lemmas``).
+        self.dictionary = dictionary
+        self._forms = dictionary.forms if dictionary is not None else None
+        self._vowel_links = dictionary is not None
         self._cache: dict[str, tuple[str, ...]] = {}
         #: Raw (unnormalised) token -> its parts, for :func:`expand_compounds`.
         self.raw_parts: dict[str, tuple[str, ...]] = {}
@@ -202,10 +214,12 @@ class Decompounder:
 
     @classmethod
     def from_raw_counts(cls, raw: Counter[str], **options: Any) -> Decompounder:
-        """A decompounder from :func:`raw_token_counts` (summed over shards of a corpus)."""
+        """A decompounder from :func:`raw_token_counts` (summed over shards of a corpus), with
+        the Swedish dictionary unless ``dictionary=None`` is passed."""
         counts: Counter[str] = Counter()
         for token, n in raw.items():  # normalise each distinct token once, as tokenise() does
             counts[normalise_token(token).lower()] += n
+        options.setdefault("dictionary", lexicon())
         return cls(counts, **options)
 
     def frequency(self, word: str) -> int:
@@ -229,55 +243,93 @@ class Decompounder:
         n = len(word)
         if n < self.min_part + self.min_last or not word.isalpha():
             return ()
-        counts, lexicon = self.counts, self.lexicon
         best: list[_Best | None] = [None] * (n + 1)
         best[n] = (0, 0.0, (), ())
+        needed = self.ratio * self.counts.get(word, 0)  # a part's frequency, unless vouched for
+        lexicon, forms, linking = self.lexicon, self._forms, self._vowel_links
         for i in range(n - self.min_last, -1, -1):
             choice: _Best | None = None
             for j in range(i + self.min_part, n + 1):
+                if i == 0 and j == n:
+                    continue
                 piece = word[i:j]
-                if piece not in lexicon or (i == 0 and j == n):
+                if (  # most pieces are no word at all: ruled out here, without a call
+                    piece not in lexicon
+                    and (forms is None or j - i < DICTIONARY_PART or piece.encode() not in forms)
+                    and not (linking and j < n and piece[-1] in _VOWEL_LINKS)
+                ):
                     continue
-                if j < n:
-                    options = self._options(word, piece, j)
-                elif len(piece) >= self.min_last:
-                    options = [(n, counts[piece])]
-                else:
-                    continue
-                for k, freq in options:
+                for part, k, freq in self._steps(word, piece, j):
                     rest = best[k]
                     if rest is None or rest[0] >= self.max_parts:
                         continue
                     parts, log_sum, pieces, freqs = rest
-                    cand = (parts + 1, log_sum - math.log(freq), (piece, *pieces), (freq, *freqs))
+                    vouched = math.inf if freq < needed and self._known(part) else freq
+                    cand = (parts + 1, log_sum - math.log(freq), (part, *pieces), (vouched, *freqs))
                     if choice is None or cand[:2] < choice[:2]:
                         choice = cand
             best[i] = choice
         found = best[0]
-        if found is None or min(found[3]) < self.ratio * counts.get(word, 0):
+        if found is None or min(found[3]) < needed:
             return ()
+        if math.inf in found[3] and not all(map(self._short_part_ok, found[2])):
+            return ()  # "fin" + "dings", "for" + "donets": the dictionary vouches for long parts
         return found[2]
 
-    def _options(self, word: str, piece: str, j: int) -> list[tuple[int, int]]:
-        """Where the rest may start after non-final ``piece`` = word[i:j], with its frequency.
+    def _short_part_ok(self, part: str) -> bool:
+        """A part shorter than ``DICTIONARY_PART`` is a lemma of the dictionary ("sol", "gas")."""
+        return len(part) >= DICTIONARY_PART or (
+            self.dictionary is not None and self.dictionary.known(part) == part
+        )
 
-        Directly at ``j``, or after a linker. A linked part ("stamcell" + s) also counts the
+    def _known(self, piece: str) -> bool:
+        """``piece`` is a word of the dictionary long enough to be a part on its word alone."""
+        return (
+            len(piece) >= DICTIONARY_PART
+            and self._forms is not None
+            and piece.encode() in self._forms
+            and piece not in self.excluded
+            and piece.isalpha()
+        )
+
+    def _part_frequency(self, piece: str) -> int:
+        """How often ``piece`` occurs, when it may be a part: a lexicon word, or a word of the
+        dictionary (``DICTIONARY_PART`` letters or more: counted at least once); else 0."""
+        if piece in self.lexicon:
+            return self.counts[piece]
+        return max(self.counts.get(piece, 0), 1) if self._known(piece) else 0
+
+    def _steps(self, word: str, piece: str, j: int) -> list[tuple[str, int, int]]:
+        """What ``piece`` = word[i:j] may be: (the part, where the rest starts, its frequency).
+
+        The last piece is a part of ``min_last`` letters or more. Another is a part followed
+        directly by the rest, or by a linker; a linked part ("stamcell" + s) also counts the
         spelling with the linker ("stamcells") when that is a token, and that spelling is
-        then not a part of its own; unless the linkless word is much rarer ("analy" + s
-        must not take over "analys").
+        then not a part of its own, unless the linkless word is much rarer ("analy" + s must
+        not take over "analys"). With the dictionary, a modifier may also end in the linking
+        o/u that replaces the final a of a word it knows ("kvinno": "kvinna", "gatu": "gata").
         """
-        counts = self.counts
-        options = []
-        if not self._covered_by_link(piece):
-            options.append((j, counts[piece]))
-        if piece[-1] not in _NO_LINK_AFTER:
-            for link in self.linkers:
-                k = j + len(link)
-                if k < len(word) and word.startswith(link, j):
-                    spelled = piece + link
-                    extra = counts.get(spelled, 0) if self._covered_by_link(spelled) else 0
-                    options.append((k, counts[piece] + extra))
-        return options
+        n = len(word)
+        freq = self._part_frequency(piece)
+        if j == n:
+            return [(piece, n, freq)] if freq and len(piece) >= self.min_last else []
+        steps: list[tuple[str, int, int]] = []
+        if freq:
+            if not self._covered_by_link(piece):
+                steps.append((piece, j, freq))
+            if piece[-1] not in _NO_LINK_AFTER:
+                for link in self.linkers:
+                    k = j + len(link)
+                    if k < n and word.startswith(link, j):
+                        spelled = piece + link
+                        covered = self._covered_by_link(spelled)
+                        extra = self.counts.get(spelled, 0) if covered else 0
+                        steps.append((piece, k, freq + extra))
+        elif self.dictionary is not None and piece[-1] in _VOWEL_LINKS:
+            base = piece[:-1] + "a"  # a lemma of the dictionary, however short
+            if self.dictionary.known(base) == base and base not in self.excluded:
+                steps.append((base, j, max(self.counts.get(base, 0), 1)))
+        return steps
 
     def _covered_by_link(self, spelled: str) -> bool:
         """``spelled`` is a lexicon word plus a linker, and that word is not much rarer."""
@@ -306,6 +358,7 @@ class Decompounder:
                 "max_parts": self.max_parts,
                 "linkers": list(self.linkers),
                 "stopwords": sorted(self.stopwords),
+                "dictionary": self.dictionary is not None,
             },
             "counts": dict(sorted(self.counts.items())),
         }
@@ -318,7 +371,7 @@ class Decompounder:
     def load(cls, path: str | os.PathLike[str]) -> Decompounder:
         """Read a file written by :meth:`save`; ``ValueError`` if it is not one."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        if not isinstance(data, dict) or data.get("version") not in (1, FORMAT_VERSION):
             raise ValueError(f"{path}: not a version {FORMAT_VERSION} decompounder file")
         s = data["settings"]
         return cls(
@@ -330,11 +383,13 @@ class Decompounder:
             max_parts=int(s["max_parts"]),
             linkers=s["linkers"],
             stopwords=s["stopwords"],
+            dictionary=lexicon() if s.get("dictionary") else None,
         )
 
 
 def expand_compounds(text: str | None, decompounder: Decompounder) -> str:
-    """Space-separated parts of every splittable word of ``text``, in text order.
+    """Space-separated parts of every splittable word of ``text`` (and of its parts), in text
+    order.
 
     "Ny cancerforskning vid KTH" gives "cancer forskning": indexed in an extra field, a query
     for "cancer" (or the phrase "cancer forskning") then finds the compound. Parts are
@@ -349,10 +404,21 @@ def expand_compounds(text: str | None, decompounder: Decompounder) -> str:
         if found is None:
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
-            found = cache[raw] = tuple(decompounder.split(normalise_token(raw).lower()))
+            found = cache[raw] = _parts_within(decompounder, normalise_token(raw).lower())
         if found:
             parts.extend(found)
     return " ".join(parts)
+
+
+def _parts_within(decompounder: Decompounder, word: str) -> tuple[str, ...]:
+    """The parts of ``word`` and, after each, the parts of that part: "ståltillverkningsslagg"
+    is "ståltillverkning" + "slagg" (fewest parts), and "ståltillverkning" is "stål" +
+    "tillverkning", so "stål" finds it too."""
+    out: list[str] = []
+    for part in decompounder.split(word):
+        out.append(part)
+        out.extend(decompounder.split(part))
+    return tuple(out)
 
 
 def split_query_word(word: str, decompounder: Decompounder) -> list[str]:
