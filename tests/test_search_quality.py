@@ -129,3 +129,63 @@ def test_facilities_keep_their_tiers(kth_service) -> None:  # type: ignore[no-un
     result = kth_service.search(SearchRequest(q=q, filters=only, size=50))
     assert result.all_words == full.total > 0 and result.total > full.total
     assert {h.id for h in result.hits[: full.total]} == {h.id for h in full.hits}
+
+
+# -- inflections, compounds and wildcards -----------------------------------------------------
+
+
+def ids(service, q: str, pages: int = 1) -> list[str]:  # type: ignore[no-untyped-def]
+    """The projects ``q`` finds, best first, in its first ``pages`` pages of 100."""
+    found: list[str] = []
+    for page in range(1, pages + 1):
+        kind = {"kind": ("project",)}
+        req = SearchRequest(q=q, size=100, page=page, filters=kind, with_facets=False)
+        found += [h.id for h in service.search(req).hits]
+    return found
+
+
+def test_the_forms_of_a_noun_find_the_same_projects(kth_service) -> None:  # type: ignore[no-untyped-def]
+    # Snowball: "dator" -> "dat" (with "data": 1,093 projects), "datorer" 143, "datorn" 41
+    totals = {
+        q: kth_service.search(SearchRequest(q=q, size=1)).total
+        for q in ("dator", "datorer", "datorn", "datorerna")
+    }
+    assert len(set(totals.values())) == 1, totals
+    assert totals["dator"] < kth_service.search(SearchRequest(q="data", size=1)).total
+
+
+def test_a_plural_query_finds_the_singular_title_first(kth_service) -> None:  # type: ignore[no-untyped-def]
+    first = kth_service.search(SearchRequest(q="kvantdatorer", lang="sv", size=1)).hits[0]
+    assert first.title.startswith("Kvantdator med Rydberg"), first.title  # was 12th
+
+
+@pytest.mark.parametrize("compound", ["bröstcancer", "prostatacancer", "cancerframkallande"])
+def test_a_word_finds_the_compounds_it_heads_or_modifies(kth_service, compound: str) -> None:  # type: ignore[no-untyped-def]
+    holding = ids(kth_service, compound)
+    assert holding
+    found = set(ids(kth_service, "cancer", pages=3))
+    assert set(holding) <= found, set(holding) - found
+
+
+def test_a_compounds_parts_weigh_less_than_the_word(kth_service) -> None:  # type: ignore[no-untyped-def]
+    req = SearchRequest(q="cancer", size=10, lang="en", filters={"kind": ("project",)})
+    for hit in kth_service.search(req).hits:
+        assert "cancer" in hit.title.lower(), hit.title
+
+
+def test_steel_in_compounds_and_in_their_parts(kth_service) -> None:  # type: ignore[no-untyped-def]
+    found = set(ids(kth_service, "stål", pages=2))
+    for compound in ("stålplåtar", "ståltillverkningsslagg"):
+        holding = ids(kth_service, compound)
+        assert holding and set(holding) <= found, compound
+
+
+def test_a_wildcard_ranks_as_its_words_and_skips_names(kth_service) -> None:  # type: ignore[no-untyped-def]
+    req = SearchRequest(q="batter*", size=20, filters={"kind": ("project",)}, with_facets=False)
+    hits = kth_service.search(req).hits
+    assert "batter" in hits[0].title.lower(), hits[0].title  # was a participant "Battersby"
+    scores = [h.score for h in hits]
+    assert len(set(scores)) > 10 and scores == sorted(scores, reverse=True)  # was one constant
+    named = ids(kth_service, "person:battersby")
+    assert named and not set(named) & set(ids(kth_service, "batter*"))
+    assert set(named) <= set(ids(kth_service, "person:batt*"))  # a named field still looks

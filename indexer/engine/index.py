@@ -33,6 +33,7 @@ from indexer.engine.schema import SCHEMA_VERSION, build_schema
 from indexer.engine.spelling import Vocabulary
 from indexer.engine.storage import open_index
 from indexer.engine.top import matches, rank
+from indexer.engine.wildcards import expand_wildcards
 
 
 class Snapshot:
@@ -46,11 +47,12 @@ class Snapshot:
 
     def matches(self, query: Any) -> Ranked | TopRanked:
         """Every document ``query`` matches, ranked only where that costs nothing more."""
-        return matches(self._searcher, query)
+        return matches(self._searcher, expand_wildcards(query, self._searcher.reader()))
 
     def rank(self, query: Any) -> Ranked | TopRanked:
-        """``query``'s matches, the best first (all of them, or the first part exactly)."""
-        return rank(self._searcher, query)
+        """``query``'s matches, the best first (all of them, or the first part exactly);
+        a wildcard ranks as the words it stands for (``indexer.engine.wildcards``)."""
+        return rank(self._searcher, expand_wildcards(query, self._searcher.reader()))
 
     def best_within(
         self, found: Ranked | TopRanked | Tiered, within: AbstractSet[int], limit: int

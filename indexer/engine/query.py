@@ -3,7 +3,8 @@
 Syntax (documented in the README): words are ANDed; ``OR``, ``NOT`` and a leading ``-``;
 ``"exact phrases"``; ``(groups)``; ``field:word`` for title, abstract, person, org, funder,
 orcid and id; ``word*`` with at least three letters before the ``*`` (at most four wildcards
-in a query: each expands to every matching word of the index); ``word^2`` boosts. Stop words
+in a query: each stands for the index words it matches, ranked as those words; without a
+field, in titles and abstracts, not in names); ``word^2`` boosts. Stop words
 (``STOP_WORDS``) leave a query that has other words to search for, unless quoted, negated or
 typed in capitals ("IT", "WHO"); ``loosened`` gives a plain query's any-word form, which the
 search service ranks after the full matches when these are few.
@@ -68,6 +69,8 @@ _SV = swedish_analyzer()
 _EN = english_analyzer()
 _EXACT = exact_analyzer()
 _PHRASE_FIELDS = ("title_exact", "text_exact", "person", "org", "funder_name")
+_EXACT_FIELDS = (*_PHRASE_FIELDS, *KEYWORD_FIELDS)  # unstemmed: where a wildcard can look
+_WILDCARD_TEXT = ("title_exact", "text_exact")
 # Fields indexed with positions (the schema's phrase=True): multi-token words become phrases.
 _POSITIONAL = (*_PHRASE_FIELDS, "title_sv", "title_en")
 
@@ -300,13 +303,16 @@ def _wildcard(node: Q.Wildcard | Q.Prefix) -> Q.Query:
             f"Wildcards need at least {MIN_WILDCARD_PREFIX} letters before the first * or ? "
             f"('{pattern}' would scan the whole vocabulary)."
         )
-    targets = [f for f in _targets(node.fieldname) if f in _PHRASE_FIELDS or f in KEYWORD_FIELDS]
+    if node.fieldname == "text":  # a word's unstemmed fields, not people's or bodies' names
+        targets = {f: b for f, b in DEFAULT_FIELDS.items() if f in _WILDCARD_TEXT}
+    else:
+        targets = {f: 1.0 for f in _targets(node.fieldname) if f in _EXACT_FIELDS}
     subs: list[Q.Query] = []
-    for field in targets:
+    for field, boost in targets.items():
         if pattern.endswith("*") and not any(c in pattern[:-1] for c in "*?"):
-            subs.append(Q.Prefix(field, pattern[:-1].lower(), boost=node.boost))
+            subs.append(Q.Prefix(field, pattern[:-1].lower(), boost=boost * node.boost))
         else:
-            subs.append(Q.Wildcard(field, pattern.lower(), boost=node.boost))
+            subs.append(Q.Wildcard(field, pattern.lower(), boost=boost * node.boost))
     return subs[0] if len(subs) == 1 else Q.Or(subs)
 
 
