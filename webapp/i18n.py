@@ -341,6 +341,19 @@ TEXTS.update(
             "alla.",
         },
         "some_words": {"en": "With some of the words", "sv": "Med några av orden"},
+        "also_searched": {"en": "Also searched", "sv": "Sökte även"},
+        "as_typed": {
+            "en": "search only the words I typed",
+            "sv": "sök bara på orden jag skrev",
+        },
+        "as_typed_on": {
+            "en": "Searched only the words you typed.",
+            "sv": "Sökte bara på orden du skrev.",
+        },
+        "translate_on": {
+            "en": "Also search their Swedish and English translations",
+            "sv": "Sök även på deras svenska och engelska översättningar",
+        },
         "add_filter": {"en": "Add filter", "sv": "Lägg till filter"},
         "show_all": {"en": "Show all ({n} more)", "sv": "Visa alla ({n} till)"},
         "show_fewer": {"en": "Show fewer", "sv": "Visa färre"},

@@ -93,6 +93,9 @@ def search() -> str:
         ecosystem_url="/ecosystem" + with_params(pairs, **COUNTED),
         lang_url=with_params(pairs, lang="en" if lang == "sv" else "sv"),
         suggestion_url=with_params(pairs, q=result.did_you_mean) if result.did_you_mean else None,
+        translate_url=with_params(pairs, translate=None),
+        as_typed_url=with_params(pairs, translate="false"),
+        translated=req.translate,
     )
 
 

@@ -4,7 +4,8 @@ Every state of a search lives in the query string, so any page can be bookmarked
 ``q``, ``page``, ``size``, ``sort``, ``lang``, one parameter per facet (repeatable: ``funder``,
 ``org``, ``org_type``, ``award``, ``year``, ``subject1``, ``subject3``, ``subject5``...), the
 ``person`` filter (a person's key: their projects), ``status`` (repeatable), ``on``,
-``amount_min``, ``amount_max`` and ``include_twins``. Unknown parameters are ignored; a known
+``amount_min``, ``amount_max``, ``include_twins`` and ``translate`` (``false``: search only the
+words typed, not their Swedish/English translations too). Unknown parameters are ignored; a known
 one with a bad value raises ``InvalidRequest`` (a 400).
 
 Pages read an empty value as absent (an HTML form sends every field) and an unknown ``lang`` as
@@ -35,6 +36,7 @@ SCALAR_PARAMS = (
     "amount_min",
     "amount_max",
     "include_twins",
+    "translate",
 )
 
 # what the API reads beyond a search: statistics, the walk, the ecosystem's view, downloads
@@ -58,9 +60,10 @@ def check_api_args(args: MultiDict[str, str]) -> None:
     for lang in args.getlist("lang"):
         if lang not in LANGS:
             raise InvalidRequest(f"lang must be one of {', '.join(LANGS)}, not {lang[:40]!r}")
-    for flag in args.getlist("include_twins"):
-        if flag not in ("true", "false"):  # a JSON boolean; pages also take 1, yes and on
-            raise InvalidRequest(f"include_twins must be true or false, not {flag[:40]!r}")
+    for name in ("include_twins", "translate"):
+        for flag in args.getlist(name):
+            if flag not in ("true", "false"):  # a JSON boolean; pages also take 1, yes and on
+                raise InvalidRequest(f"{name} must be true or false, not {flag[:40]!r}")
 
 
 ONCE = (
@@ -95,6 +98,7 @@ def request_from_args(
         amount_min=_number(args, "amount_min"),
         amount_max=_number(args, "amount_max"),
         include_twins=_flag(args, "include_twins"),
+        translate=_flag(args, "translate", default=True),
         sort=args.get("sort") or "relevance",
         page=_int(args, "page", 1),
         size=_int(args, "size", page_size),
@@ -135,11 +139,11 @@ def list_pages(args: MultiDict[str, str], last: int) -> dict[str, Any]:
     }
 
 
-def _flag(args: MultiDict[str, str], name: str) -> bool:
+def _flag(args: MultiDict[str, str], name: str, default: bool = False) -> bool:
     raw = args.get(name, "").lower()
     if raw not in _YES + _NO:
         raise InvalidRequest(f"{name} must be true or false, not {raw[:40]!r}")
-    return raw in _YES
+    return default if raw == "" else raw in _YES
 
 
 def _number(args: MultiDict[str, str], name: str) -> float | None:
@@ -168,7 +172,8 @@ def _date(raw: str | None) -> date | None:
 def state(args: MultiDict[str, str]) -> list[tuple[str, str]]:
     """The known parameters of a URL as ordered pairs (unknown ones dropped), in the forms
     the API takes, so the links a page builds from them (downloads too) answer: a page's
-    ``include_twins=1`` becomes ``true`` (and ``false`` goes), a language it ignored goes."""
+    ``include_twins=1`` becomes ``true`` (and ``false`` goes; ``translate=0`` becomes
+    ``false`` and ``true`` goes), a language it ignored goes."""
     pairs: list[tuple[str, str]] = []
     for name in SCALAR_PARAMS:
         value = args.get(name)
@@ -177,6 +182,9 @@ def state(args: MultiDict[str, str]) -> list[tuple[str, str]]:
         if name == "include_twins":
             if value.lower() in _YES:
                 pairs.append((name, "true"))
+        elif name == "translate":  # on unless switched off
+            if value.lower() in _NO:
+                pairs.append((name, "false"))
         elif name != "lang" or value in LANGS:
             pairs.append((name, value))
     for name in LIST_PARAMS:

@@ -83,6 +83,22 @@ def swedish_texts(path: str | Path, shard: tuple[int, int] = (0, 1)) -> Iterator
         db.close()
 
 
+def title_pairs(path: str | Path) -> Iterator[tuple[str, str]]:
+    """The (Swedish, English) titles of every active project that has both: the parallel
+    texts a translation table is learnt from (``indexer.analysis.translations``)."""
+    db = _connect(path)
+    try:
+        for sv, en in db.execute(
+            "SELECT json_extract(data, '$.title.sv'), json_extract(data, '$.title.en') "
+            "FROM records WHERE status='active' AND kind = ? ORDER BY seq",
+            (KIND_PROJECT,),
+        ):
+            if sv and en:
+                yield str(sv), str(en)
+    finally:
+        db.close()
+
+
 def withdrawn_ids(path: str | Path, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
     marks = ",".join("?" * len(kinds))
     db = _connect(path)

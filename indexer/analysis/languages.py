@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
 
 from indexer.analysis.compounds import WORD_RE, normalise_token
 from indexer.analysis.lemmas import english_term, swedish_term
 from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS
 
-__all__ = ["LANGUAGES", "Language", "term", "terms"]
+__all__ = ["LANGUAGES", "Language", "analysis_id", "term", "terms"]
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,11 @@ def terms(lang: str, text: str) -> list[str]:
         if found is not None:
             out.append(found)
     return out
+
+
+@cache
+def analysis_id() -> str:
+    """The lexicon and stemmers these analyses use, by package and version: an index version
+    records it (its manifest's ``analysis``), and a build whose base was analysed otherwise is
+    a full one, so that no version mixes terms of two lexicons."""
+    return f"simplemma {version('simplemma')}; PyStemmer {version('PyStemmer')}"

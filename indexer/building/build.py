@@ -33,8 +33,10 @@ from harvesters.store.database import (
     RecordStore,
     utcnow,
 )
-from harvesters.store.scan import scan, withdrawn_ids
+from harvesters.store.scan import scan, title_pairs, withdrawn_ids
 from indexer.analysis.compounds import Decompounder
+from indexer.analysis.languages import analysis_id
+from indexer.analysis.translations import learn as learn_translations
 from indexer.building.facility_maps import save_registry
 from indexer.building.parallel import (
     Shared,
@@ -61,6 +63,9 @@ log = logging.getLogger("research_index.index")
 
 LABELS_FILE = "labels.json"
 COMPOUNDS_FILE = "compounds.json"
+# the version's Swedish <-> English table, learnt from the projects' title pairs by a full
+# build (an incremental one carries it forward, as it does the compound lexicon)
+TRANSLATIONS_FILE = "translations.json"
 WITHDRAWN_FILE = "withdrawn.json"
 MAX_SEGMENTS = 12
 
@@ -159,7 +164,11 @@ def _build(
     location = IndexLocation(config.index_root)
     current = location.current()
     seq = store.max_seq()
-    same_schema = bool(current and current.manifest.get("schema_version") == SCHEMA_VERSION)
+    same_schema = bool(
+        current
+        and current.manifest.get("schema_version") == SCHEMA_VERSION
+        and current.manifest.get("analysis") == analysis_id()
+    )
     if current and same_schema and not full and current.manifest.get("store_seq") == seq:
         log.info("index %s is up to date with the store (seq %d)", current.name, seq)
         return BuildReport(
@@ -194,6 +203,7 @@ def _build(
             {
                 "version": target.name,
                 "schema_version": SCHEMA_VERSION,
+                "analysis": analysis_id(),
                 "built": utcnow(),
                 "mode": report.mode,
                 "base": current.name if current and report.mode == "incremental" else None,
@@ -239,6 +249,15 @@ def _full(
         config.store_path, RECORD_KINDS, target, total, registry, procs=procs, quiet=quiet
     )
     shared.decompounder.save(target / COMPOUNDS_FILE)
+    t0 = time.monotonic()
+    translations = learn_translations(title_pairs(config.store_path))
+    translations.save(target / TRANSLATIONS_FILE)
+    log.info(
+        "translations: %d words from %d title pairs (%.1f s)",
+        len(translations),
+        translations.pairs,
+        time.monotonic() - t0,
+    )
     _save_labels(target, labels)
     return BuildReport("full", None, False, added, added=added)
 

@@ -30,7 +30,7 @@ from indexer.engine import compat
 from indexer.engine.analyzers import exact_terms
 from indexer.engine.gc import no_cyclic_gc, settle_after_open
 from indexer.engine.index import Index, Snapshot, create_version, open_version
-from indexer.engine.query import loosened, parse, plain_words
+from indexer.engine.query import Parsed, loosened, parse, parse_query, plain_words
 from indexer.engine.ranked import Ranked, Tiered, TopRanked
 from indexer.engine.schema import (
     DEFAULT_FIELDS,
@@ -62,6 +62,8 @@ __all__ = [
     "open_version",
     "loosened",
     "parse",
+    "parse_query",
+    "Parsed",
     "plain_words",
     "settle_after_open",
 ]

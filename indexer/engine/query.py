@@ -20,7 +20,9 @@ for the person who typed it. Filters never pass through here: they are structure
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh import qparser
@@ -29,6 +31,8 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import KEYWORD, TEXT, Schema
 
 from indexer.analysis.compounds import Decompounder, split_query_word
+from indexer.analysis.languages import term as language_term
+from indexer.analysis.translations import Sense, Translations
 from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, normalise_query_text
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 from indexer.engine.andnot import AndNot
@@ -71,6 +75,10 @@ _EXACT = exact_analyzer()
 _PHRASE_FIELDS = ("title_exact", "text_exact", "person", "org", "funder_name")
 _EXACT_FIELDS = (*_PHRASE_FIELDS, *KEYWORD_FIELDS)  # unstemmed: where a wildcard can look
 _WILDCARD_TEXT = ("title_exact", "text_exact")
+# where a word's translations are searched: the other language's title and abstract
+TRANSLATION_WEIGHT = 0.5
+_ENGLISH_TARGETS = {f: DEFAULT_FIELDS[f] for f in ("title_en", "abstract_en")}
+_SWEDISH_TARGETS = {f: DEFAULT_FIELDS[f] for f in ("title_sv", "abstract_sv")}
 # Fields indexed with positions (the schema's phrase=True): multi-token words become phrases.
 _POSITIONAL = (*_PHRASE_FIELDS, "title_sv", "title_en")
 
@@ -120,22 +128,55 @@ def preprocess(text: str) -> str:
     return '"'.join(parts)
 
 
-def parse(text: str, decompounder: Decompounder | None = None) -> Q.Query | None:
+@dataclass(frozen=True)
+class Parsed:
+    """A query for the index (None: browse everything) and the translations of its words
+    it also searches for, as (words to show, their language): ("hydrogen", "en")."""
+
+    query: Q.Query | None
+    also_searched: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class _Context:
+    dc: Decompounder | None
+    translations: Translations | None
+    quoted: frozenset[str] = frozenset()  # words in quotes: not translated
+    leaves: int = 0
+    wildcards: int = 0
+    also: dict[tuple[str, str], None] = dataclasses.field(default_factory=dict)  # ordered, once
+
+
+def parse(
+    text: str,
+    decompounder: Decompounder | None = None,
+    translations: Translations | None = None,
+) -> Q.Query | None:
     """The index query for ``text``; None for an empty query (browse everything)."""
+    return parse_query(text, decompounder, translations).query
+
+
+def parse_query(
+    text: str,
+    decompounder: Decompounder | None = None,
+    translations: Translations | None = None,
+) -> Parsed:
+    """``text`` as a query, with its words' translations (``translations``: an index
+    version's table; None: search only the words typed)."""
     cleaned = preprocess(text)
     if not cleaned.strip():
-        return None
+        return Parsed(None)
     try:
         tree = _PARSER.parse(cleaned)
     except Exception as exc:  # whoosh raises bare Exceptions for odd syntax
         raise InvalidQuery(f"The query could not be read: {exc}") from exc
-    counter = [0, 0]  # leaves, wildcards
-    result = _rewrite(tree, decompounder, counter, 0, _stops(tree, cleaned))
+    ctx = _Context(decompounder, translations, _quoted(cleaned))
+    result = _rewrite(tree, ctx, 0, _stops(tree, cleaned))
     if result is None:
         raise InvalidQuery(
             "The query has no words to search for (only very common words like 'och' or 'the'?)."
         )
-    return result
+    return Parsed(result, tuple(ctx.also))
 
 
 def _stops(tree: Q.Query, text: str) -> frozenset[str]:
@@ -149,10 +190,14 @@ def _stops(tree: Q.Query, text: str) -> frozenset[str]:
             break
     else:
         return frozenset()
-    quoted = " ".join(text.split('"')[1::2])
-    meant = {w.lower() for w in re.findall(_WORD, quoted)}
+    meant = set(_quoted(text))
     meant |= {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ]{2,}\b", text) if w not in _OPERATORS}
     return STOP_WORDS - meant
+
+
+def _quoted(text: str) -> frozenset[str]:
+    """The words ``text`` writes inside quotes, lowercased: meant as typed."""
+    return frozenset(w.lower() for w in re.findall(_WORD, " ".join(text.split('"')[1::2])))
 
 
 def _wanted(node: Q.Query) -> list[Q.Query]:
@@ -177,8 +222,7 @@ def loosened(text: str, query: Q.Query | None) -> Q.Query | None:
 
 def _rewrite(
     node: Q.Query,
-    dc: Decompounder | None,
-    counter: list[int],
+    ctx: _Context,
     depth: int,
     stops: frozenset[str] = frozenset(),
 ) -> Q.Query | None:
@@ -189,36 +233,36 @@ def _rewrite(
     if isinstance(node, Q.Every):
         raise InvalidQuery("A lone * would match everything: leave the box empty to browse.")
     if isinstance(node, Q.Not):  # what a query excludes is excluded word for word
-        inner = _rewrite(node.query, dc, counter, depth + 1)
+        inner = _excluded(node.query, ctx, depth + 1)
         return Q.Not(inner) if inner is not None else None
     if isinstance(node, Q.AndNot):
-        pos = _rewrite(node.a, dc, counter, depth + 1, stops)
-        neg = _rewrite(node.b, dc, counter, depth + 1)
+        pos = _rewrite(node.a, ctx, depth + 1, stops)
+        neg = _excluded(node.b, ctx, depth + 1)
         if pos is None:
             return None
         return AndNot(pos, neg) if neg is not None else pos
     if isinstance(node, Q.AndMaybe):
-        must = _rewrite(node.a, dc, counter, depth + 1, stops)
-        may = _rewrite(node.b, dc, counter, depth + 1, stops)
+        must = _rewrite(node.a, ctx, depth + 1, stops)
+        may = _rewrite(node.b, ctx, depth + 1, stops)
         if must is None:
             return may
         return Q.AndMaybe(must, may) if may is not None else must
     if isinstance(node, Q.And | Q.Or):
-        rewritten = (_rewrite(c, dc, counter, depth + 1, stops) for c in node.subqueries)
+        rewritten = (_rewrite(c, ctx, depth + 1, stops) for c in node.subqueries)
         kids = [k for k in rewritten if k]
         if not kids:
             return None
         if len(kids) == 1:
             return kids[0]
         return type(node)(kids, boost=node.boost)
-    counter[0] += 1
-    if counter[0] > MAX_LEAVES:
+    ctx.leaves += 1
+    if ctx.leaves > MAX_LEAVES:
         raise InvalidQuery(f"The query has more than {MAX_LEAVES} terms; please shorten it.")
     if isinstance(node, Q.Phrase):
         return _phrase(node)
     if isinstance(node, Q.Wildcard | Q.Prefix):
-        counter[1] += 1
-        if counter[1] > MAX_WILDCARDS:
+        ctx.wildcards += 1
+        if ctx.wildcards > MAX_WILDCARDS:
             raise InvalidQuery(
                 f"The query has more than {MAX_WILDCARDS} wildcards (word*); please use fewer."
             )
@@ -226,8 +270,17 @@ def _rewrite(
     if isinstance(node, Q.Term):
         if node.fieldname in _WORD_FIELDS and str(node.text).lower() in stops:
             return None  # a stop word beside other words: it neither matches nor lights up
-        return _term(node, dc)
+        return _term(node, ctx)
     raise InvalidQuery(f"This kind of query is not supported: {node}")
+
+
+def _excluded(node: Q.Query, ctx: _Context, depth: int) -> Q.Query | None:
+    """What a query excludes, word for word: no stop word dropped, no translation added."""
+    saved, ctx.translations = ctx.translations, None
+    try:
+        return _rewrite(node, ctx, depth)
+    finally:
+        ctx.translations = saved
 
 
 def _targets(field: str) -> dict[str, float]:
@@ -245,7 +298,7 @@ def analysed(field: str, word: str) -> tuple[str, ...]:
     return tuple(t.text for t in analyzer(word))
 
 
-def _term(node: Q.Term, dc: Decompounder | None) -> Q.Query | None:
+def _term(node: Q.Term, ctx: _Context) -> Q.Query | None:
     word = str(node.text)
     alternatives: list[Q.Query] = []
     for field, boost in _targets(node.fieldname).items():
@@ -259,8 +312,8 @@ def _term(node: Q.Term, dc: Decompounder | None) -> Q.Query | None:
             alternatives.append(Q.Phrase(field, list(tokens), boost=b))
         else:
             alternatives.append(Q.And([Q.Term(field, t) for t in tokens], boost=b))
-    if dc is not None and node.fieldname in ("text", "title", "abstract"):
-        parts = split_query_word(word, dc)
+    if ctx.dc is not None and node.fieldname in _WORD_FIELDS:
+        parts = split_query_word(word, ctx.dc)
         stems = [analysed("title_sv", p) for p in parts]
         if parts and all(stems):
             # every part somewhere in the Swedish title or abstract ("cancer" ... "forskning")
@@ -270,9 +323,62 @@ def _term(node: Q.Term, dc: Decompounder | None) -> Q.Query | None:
                     boost=COMPOUND_BOOST * node.boost,
                 )
             )
+    if ctx.translations and node.fieldname in _WORD_FIELDS and word.lower() not in ctx.quoted:
+        alternatives.extend(_translated(node, ctx))
     if not alternatives:
         return None
     return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+
+
+def _translated(node: Q.Term, ctx: _Context) -> list[Q.Query]:
+    """``node``'s word as its translations: a Swedish word's English renderings in the English
+    fields, an English word's Swedish ones in the Swedish fields, each at ``TRANSLATION_WEIGHT``
+    times how sure the table is (a word is tried as either language: queries do not say). A
+    Swedish compound the table lacks is rendered part by part when a part has a translation
+    ("cancerforskning": "cancer research"), at the compound parts' lower weight."""
+    assert ctx.translations is not None
+    word = str(node.text)
+    senses: list[tuple[str, Sense]] = []
+    for lang in ("sv", "en"):
+        source = language_term(lang, word)
+        if source is not None:
+            senses.extend((lang, sense) for sense in ctx.translations.of(lang, source))
+    if not senses and ctx.dc is not None:
+        whole = _by_parts(word, ctx.dc, ctx.translations)
+        senses = [("sv", whole)] if whole else []
+    found: list[Q.Query] = []
+    for lang, sense in senses:
+        fields = _ENGLISH_TARGETS if lang == "sv" else _SWEDISH_TARGETS
+        weight = TRANSLATION_WEIGHT * sense.weight * node.boost
+        needs = [
+            Q.Or([Q.Term(f, t, boost=b * weight) for f, b in fields.items()]) for t in sense.terms
+        ]
+        found.append(needs[0] if len(needs) == 1 else Q.And(needs))
+        ctx.also.setdefault((" ".join(sense.words), "en" if lang == "sv" else "sv"))
+    return found
+
+
+def _by_parts(word: str, dc: Decompounder, translations: Translations) -> Sense | None:
+    """A Swedish compound's English rendering made of its parts', when each part has a
+    translation or is written the same in English ("cancer") and at least one is translated."""
+    terms: list[str] = []
+    words: list[str] = []
+    weight = COMPOUND_BOOST
+    for part in split_query_word(word, dc):
+        source = language_term("sv", part)
+        sense = next(iter(translations.of("sv", source)), None) if source else None
+        if sense is not None:
+            terms.extend(sense.terms)
+            words.extend(sense.words)
+            weight *= sense.weight
+        elif source and (same := translations.same_word("sv", source)):
+            terms.append(source)
+            words.append(same)
+        else:
+            return None  # a part with no known rendering: no rendering of the whole
+    if weight == COMPOUND_BOOST or len(terms) < 2:
+        return None
+    return Sense(tuple(terms), tuple(words), weight)
 
 
 def _phrase(node: Q.Phrase) -> Q.Query | None:

@@ -48,6 +48,8 @@ class SearchRequest:
     amount_min: float | None = None
     amount_max: float | None = None
     include_twins: bool = False
+    # also search the query's words' translations (Swedish <-> English, learnt per version)
+    translate: bool = True
     sort: str = "relevance"
     page: int = 1
     size: int = 20

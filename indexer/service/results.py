@@ -130,6 +130,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class AlsoSearched:
+    """A translation of a query's word that the search also looked for: "hydrogen" ("en")
+    for "vätgas"."""
+
+    words: str
+    lang: str  # the language of ``words``: "sv" or "en"
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     total: int
@@ -146,6 +155,8 @@ class SearchResult:
     # a plain query of several words that few projects match in full: how many of ``total``
     # hold every word (they come first; the rest hold some); None when every hit holds all
     all_words: int | None = None
+    # the translations of the query's words that were searched too (at a lower weight)
+    also_searched: tuple[AlsoSearched, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -163,6 +174,7 @@ class SearchResult:
             "filters": self.filters,
             "did_you_mean": self.did_you_mean,
             "all_words": self.all_words,
+            "also_searched": [asdict(a) for a in self.also_searched],
             "took_ms": round(self.took_ms, 2),
             "index_version": self.index_version,
             "hits": [h.to_dict() for h in self.hits],

@@ -13,11 +13,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from harvesters.core.records import Record, record_from_dict
 from indexer.building.versions import IndexLocation
@@ -28,7 +28,6 @@ from indexer.engine import (
     Tiered,
     TopRanked,
     loosened,
-    parse,
 )
 from indexer.errors import (
     IndexMissing,
@@ -44,6 +43,7 @@ from indexer.service.hits import HitMaker
 from indexer.service.people import canonical_key
 from indexer.service.request import SearchRequest, check_dimensions
 from indexer.service.results import (
+    AlsoSearched,
     Ecosystem,
     FacetValue,
     Hit,
@@ -54,7 +54,7 @@ from indexer.service.results import (
     StatsTable,
     Window,
 )
-from indexer.service.served import ServedVersion, open_served
+from indexer.service.served import ServedVersion, open_served, rank_key, warm
 from indexer.service.similar import similar_hits
 from indexer.service.stats import statistics
 from indexer.service.suggest import did_you_mean as did_you_mean_for
@@ -89,6 +89,9 @@ class _Match:
     ranked: Ranked | TopRanked | Tiered | None = None
     scores: dict[int, float] = field(default_factory=dict)
     strict: frozenset[int] | None = None  # when loosened: the matches of every word
+    also_searched: tuple[
+        AlsoSearched, ...
+    ] = ()  # translations of the query's words it searched too
 
 
 class SearchService:
@@ -138,6 +141,7 @@ class SearchService:
             took_ms=(time.perf_counter() - t0) * 1000,
             index_version=m.version.name,
             all_words=all_words,
+            also_searched=m.also_searched,
         )
 
     def stats(self, request: SearchRequest, by: tuple[str, ...]) -> StatsTable:
@@ -301,25 +305,28 @@ class SearchService:
         matches). Statistics and networks never loosen: they count what a search means."""
         version = self._current()
         snapshot = self._snapshot(version)
-        query = parse(req.q, version.decompounder) if req.q.strip() else None
+        parsed = version.parse(req.q, req.translate)
+        query = parsed.query
         found: Ranked | TopRanked | None = None
         if query is not None:
             if ranked and req.sort == "relevance":
                 compute = lambda: snapshot.rank(query)  # noqa: E731
             else:
                 compute = lambda: snapshot.matches(query)  # noqa: E731
-            found = version.caches.ranks.get(req.q.strip(), compute)
+            found = version.caches.ranks.get(rank_key(req.q, req.translate), compute)
         strict = None
         ranking: Ranked | TopRanked | Tiered | None = found
         if (ranked if loosen is None else loosen) and found is not None:
             loose = loosened(req.q, query) if req.sort == "relevance" else None
             if loose is not None and len(found.docs) < RELAX_BELOW:
-                key = LOOSE + req.q.strip()
+                key = LOOSE + rank_key(req.q, req.translate)
                 some = version.caches.ranks.get(key, lambda: snapshot.rank(loose))
                 strict, ranking = found.docs, Tiered(found, some)
         base = version.table.base(None if ranking is None else ranking.docs, req)
         final, per_facet = version.table.apply(base, req)
-        return _Match(version, snapshot, query, req, final, per_facet, base, ranking, strict=strict)
+        m = _Match(version, snapshot, query, req, final, per_facet, base, ranking, strict=strict)
+        m.also_searched = tuple(AlsoSearched(w, lang) for w, lang in parsed.also_searched)
+        return m
 
     def _ordered(self, m: _Match, limit: int) -> list[int]:
         if not m.final:
@@ -399,16 +406,7 @@ class SearchService:
         t0 = time.perf_counter()
         try:
             version = open_served(path)
-            with version.index.snapshot() as snapshot:
-                for text in old.caches.ranks.recent(WARM_QUERIES):
-                    if text.startswith(LOOSE):
-                        continue  # made again when its query is next asked
-                    query = parse(text, version.decompounder)
-                    if query is not None:
-                        compute = cast(
-                            "Callable[[], Ranked | TopRanked]", lambda q=query: snapshot.rank(q)
-                        )
-                        version.caches.ranks.get(text, compute)
+            warm(version, old.caches.ranks.recent(WARM_QUERIES))
         except Exception:  # keep serving the old version; the next request tries again
             log.exception("could not open the new index version %s", path.name)
             with self._lock:
@@ -423,7 +421,7 @@ class SearchService:
 def _state_key(req: SearchRequest) -> tuple[Any, ...]:
     """What a request's match set, facets and statistics depend on (not page or sort)."""
     return (
-        req.q.strip(),
+        rank_key(req.q, req.translate),
         tuple(sorted((k, tuple(v)) for k, v in req.filters.items())),
         tuple(req.status),
         today_int(req.on),  # "today" moves: status counts are per day

@@ -147,6 +147,11 @@ def _filters(p: argparse.ArgumentParser, twins: bool = True) -> None:
     g.add_argument("--amount-max", type=float)
     if twins:
         g.add_argument("--include-twins", action="store_true", help="show twin copies too")
+    g.add_argument(
+        "--as-typed",
+        action="store_true",
+        help="search only the words typed, not their Swedish/English translations too",
+    )
     g.add_argument("--lang", choices=("en", "sv"), default="en")
 
 
@@ -179,6 +184,7 @@ def request_from_args(args: argparse.Namespace, query: str) -> SearchRequest:
         amount_min=args.amount_min,
         amount_max=args.amount_max,
         include_twins=getattr(args, "include_twins", False),
+        translate=not getattr(args, "as_typed", False),
         lang=args.lang,
         sort=getattr(args, "sort", "relevance"),
         page=getattr(args, "page", 1),
@@ -241,6 +247,9 @@ def _print_result(result: SearchResult) -> None:
             f"{result.all_words} hold every word; after them those with some of the words "
             "(AND or + before each word requires every word)"
         )
+    if result.also_searched:
+        also = ", ".join(a.words for a in result.also_searched)
+        print(f"also searched: {also} (--as-typed: only the words typed)")
     if result.did_you_mean:
         print(f"did you mean: {result.did_you_mean}")
     for h in result.hits:

@@ -151,6 +151,11 @@ def _schemas() -> dict[str, Any]:
                     "Null when all hits do. "
                     "AND, quotes or + before each word require every word.",
                 ),
+                "also_searched": desc(
+                    arr(obj({"words": STR, "lang": enum(LANGS)})),
+                    "Translations of the query's words searched too, at a lower weight "
+                    "(translate=false: none).",
+                ),
                 "took_ms": {"type": "number", "minimum": 0},
                 "index_version": NSTR,
                 "hits": arr(ref("Hit"), maxItems=MAX_SIZE),
@@ -265,6 +270,7 @@ def _parameters(max_query: int, page_size: int) -> dict[str, Any]:
         "amount_min": amount,
         "amount_max": amount,
         "include_twins": {"type": "boolean", "default": False},
+        "translate": {"type": "boolean", "default": True},
         "cursor": {"type": "string", "minLength": 1},
         "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP},
         "by": arr(enum(STAT_DIMENSIONS), minItems=1, maxItems=2, uniqueItems=True),
@@ -326,7 +332,7 @@ def _get(op: str, summary: str, params: list[str], ok: dict[str, Any], errors: s
 
 
 def _paths() -> dict[str, Any]:
-    counted = [*FILTERS, "status", "on", "amount_min", "amount_max"]  # each project once
+    counted = [*FILTERS, "status", "on", "amount_min", "amount_max", "translate"]  # once each
     filters = [*counted, "include_twins"]
     found = {"oneOf": [ref("SearchResult"), ref("WalkPage")]}
     return {

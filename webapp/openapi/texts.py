@@ -35,6 +35,8 @@ PARAM_TEXT = {
     "amount_min": "Least total SEK of a project.",
     "amount_max": "Most total SEK of a project (not below amount_min).",
     "include_twins": "Also list the duplicate copy of RJ/Vinnova twin projects.",
+    "translate": "Also search the words' Swedish/English translations, learnt from the "
+    "projects' own title pairs, at a lower weight (false: only the words typed).",
     "cursor": "Opaque position of a walk over every hit: start from links.walk, follow "
     "links.next. With a cursor the answer is a WalkPage and page is ignored.",
     "top": "Keep only the first rows of the table.",
