@@ -96,7 +96,7 @@ def analyzer_throughput(data_dir: Path) -> None:
 
     from harvesters.sources.clean import clean_text
     from indexer.analysis import words as analysis
-    from indexer.analysis.compounds import WORD_RE
+    from indexer.analysis.tokens import WORD_RE
     from indexer.engine.analyzers import NfcFilter
 
     texts = []

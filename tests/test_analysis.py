@@ -18,13 +18,12 @@ from whoosh.qparser import QueryParser
 from harvesters.sources.clean import clean_text
 from indexer.analysis.compounds import (
     NON_PARTS,
-    WORD_RE,
     Decompounder,
     expand_compounds,
     split_query_word,
-    tokenise,
 )
 from indexer.analysis.lemmas import Lexicon, swedish_term
+from indexer.analysis.tokens import WORD_RE, tokenise
 from indexer.analysis.words import (
     ENGLISH_STOPWORDS,
     SWEDISH_STOPWORDS,

@@ -7,7 +7,7 @@ import io
 import random
 from pathlib import Path
 
-from indexer.analysis.compounds import WORD_RE, normalise_token
+from indexer.analysis.tokens import WORD_RE, normalise_token
 from indexer.analysis.words import stem_english, stem_swedish
 from indexer.engine.schema import build_schema
 from indexer.service.snippets import FIRST_LETTERS_CHANGE, Snippets

@@ -50,24 +50,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from indexer.analysis.lemmas import Lexicon, lexicon
-
-# One token: a letter or digit, then letters, digits, combining marks (so NFD text such as
-# "fa\u030agel" stays one token until NFC composes it) and soft hyphens (dropped later).
-# No underscore, no intra-word punctuation: "covid-19" gives "covid", "19".
-# Written as runs of word characters separated by runs of marks, with possessive quantifiers
-# (the two classes are disjoint, so nothing needs backtracking): the same tokens as the plain
-# ``[^\W_](?:[^\W_]|<marks>)*``, found in about half the time (tests/test_analysis.py).
-_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u00ad]"
-WORD_PATTERN = rf"[^\W_]++(?:{_MARKS}++[^\W_]*+)*+"
-WORD_RE = re.compile(WORD_PATTERN)
+from indexer.analysis.tokens import WORD_RE, normalise_token, tokenise
 
 FORMAT_VERSION = 2  # 2: with the Swedish dictionary; a version 1 file loads without it
 
@@ -100,7 +89,6 @@ NON_PARTS = frozenset(
     }
 )  # fmt: skip
 
-_SOFT_HYPHEN = "\u00ad"
 _NO_LINK_AFTER = frozenset("sxz")
 # "stamcells" (a token from "stamcells- och ...") is emitted as "stamcell" unless "stamcell"
 # is more than this many times rarer ("analys" must not become "analy").
@@ -116,13 +104,6 @@ _VOWEL_LINKS = frozenset("ou")
 _Best = tuple[int, float, tuple[str, ...], tuple[float, ...]]
 
 
-def normalise_token(text: str) -> str:
-    """NFC-compose a token and drop soft hyphens (case is left alone)."""
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFC", text).replace(_SOFT_HYPHEN, "")
-
-
 def raw_token_counts(texts: Iterable[str | None]) -> Counter[str]:
     """Counts of the raw (not yet normalised) tokens of ``texts``: the cheap half of
     :meth:`Decompounder.from_texts`, which shards of a corpus can do in parallel."""
@@ -132,11 +113,6 @@ def raw_token_counts(texts: Iterable[str | None]) -> Counter[str]:
         if text:
             raw.update(findall(text))
     return raw
-
-
-def tokenise(text: str) -> list[str]:
-    """Lowercased NFC tokens of ``text``, as the analyzers' tokeniser and filters see them."""
-    return [normalise_token(match).lower() for match in WORD_RE.findall(text)]
 
 
 class Decompounder:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 
-from indexer.analysis.compounds import WORD_RE, normalise_token
 from indexer.analysis.lemmas import english_term, swedish_term
+from indexer.analysis.tokens import WORD_RE, normalise_token
 from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS
 
 __all__ = ["LANGUAGES", "Language", "analysis_id", "term", "terms"]

@@ -4,8 +4,8 @@ Owns ``SWEDISH_STOPWORDS`` / ``ENGLISH_STOPWORDS``, ``stem_swedish`` / ``stem_en
 ``normalise_query_text()`` for query strings. The engine's analyzers (``indexer.engine.analyzers``)
 are built from the stop lists, from the terms of :mod:`indexer.analysis.lemmas` (Swedish
 lemmas, else current Snowball; current Snowball English) and from the tokeniser regex and token
-normalisation of :mod:`indexer.analysis.compounds`, so compound splitting sees exactly the
-tokens the index does.
+normalisation of :mod:`indexer.analysis.tokens`, which compound splitting uses too, so it sees
+exactly the tokens the index does.
 
 The pipeline every field's text goes through: tokenise (``WORD_RE``), NFC, lowercase, then,
 per language, drop stop words and take each word's term:

@@ -26,8 +26,8 @@ from whoosh.analysis import (
     Token,
 )
 
-from indexer.analysis.compounds import WORD_RE, normalise_token
 from indexer.analysis.languages import LANGUAGES
+from indexer.analysis.tokens import WORD_RE, normalise_token
 from indexer.analysis.words import STEM_CACHE_SIZE
 
 __all__ = ["NfcFilter", "english_analyzer", "exact_analyzer", "exact_terms", "swedish_analyzer"]

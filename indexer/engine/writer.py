@@ -39,7 +39,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis.compounds import normalise_token
+from indexer.analysis.tokens import normalise_token
 from indexer.engine.analyzers import NfcFilter
 from indexer.engine.index import Index
 from indexer.engine.postings import write_term

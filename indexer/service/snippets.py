@@ -19,7 +19,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from indexer.analysis.compounds import normalise_token
+from indexer.analysis.tokens import normalise_token
 from indexer.engine import TextPlan
 
 SNIPPET_CHARS = 300
