@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.analysis.languages import analysis_id
+from harvesters.core.config import Config
+from indexer.analysis.languages import analysis_id, terms
 from indexer.analysis.lemmas import english_term
-from indexer.analysis.translations import Sense, Translations, learn
-from indexer.building.versions import read_manifest
+from indexer.analysis.translations import ITERATIONS, Sense, Translations, _Model, learn
+from indexer.building.build import build_index
+from indexer.building.versions import IndexLocation, read_manifest, write_manifest
 from indexer.engine.query import parse_query
 from indexer.service import SearchRequest
 from indexer.service.served import _translations
@@ -57,6 +59,29 @@ def test_the_table_is_learnt_from_title_pairs_both_ways() -> None:
     # words met too rarely, or only as a neighbour, get nothing
     assert table.of("sv", "ny") == () and table.of("sv", "industri") == ()
     assert table.same_word("sv", "industri") == "industry"  # written alike: a known rendering
+
+
+def test_the_model_is_nltks_ibm_model_1() -> None:
+    """The vectorised expectation-maximisation gives nltk's IBMModel1 probabilities."""
+    from nltk.translate import AlignedSent, IBMModel1
+
+    pairs = []
+    for sv, en in TITLES:
+        if sv and en and sv.lower() != en.lower():
+            pairs.append(
+                (list(dict.fromkeys(terms("sv", sv))), list(dict.fromkeys(terms("en", en))))
+            )
+    ours = _Model(pairs)
+    reference = IBMModel1([AlignedSent(en, sv) for sv, en in pairs], ITERATIONS)
+    targets = ours._target_names()
+    sources = {i: s for s, i in ours.sources.items()}
+    compared = 0
+    for k, p in enumerate(ours.prob):
+        if ours.pair_src[k] != ours.null:
+            source, target = sources[ours.pair_src[k]], targets[ours.pair_tgt[k]]
+            assert p == pytest.approx(reference.translation_table[target][source], abs=1e-9)
+            compared += 1
+    assert compared > 30  # every (Swedish, English) term pair that shares a title
 
 
 def test_the_table_is_saved_and_read_back(tmp_path: Path) -> None:
@@ -120,6 +145,31 @@ def test_the_version_holds_its_table_and_names_its_lexicon(kth_home: Path) -> No
     assert table.pairs > 5000 and len(table) > 1000
     assert read_manifest(version)["analysis"] == analysis_id()
     assert analysis_id().startswith("simplemma 1.1.2; PyStemmer 3.1.0")
+
+
+def test_an_incremental_build_keeps_the_table_and_another_analysis_rebuilds(
+    config: Config, tmp_path: Path
+) -> None:
+    from tests.test_index_build import _load, _row
+
+    _load(config, tmp_path, [_row(i) for i in range(5)])
+    build_index(config, quiet=True, procs=1)
+    location = IndexLocation(config.index_root)
+    first = location.current_path()
+    assert first is not None
+    table = Translations.load(first / "translations.json")
+    assert table.pairs == 5  # the five title pairs
+    _load(config, tmp_path, [_row(i) for i in range(6)])
+    assert build_index(config, quiet=True, procs=1).mode == "incremental"
+    second = location.current_path()
+    assert second is not None and second != first
+    again = (second / "translations.json").read_bytes()
+    assert again == (first / "translations.json").read_bytes()
+    # a version analysed with another lexicon is no base for an incremental build
+    manifest = read_manifest(second)
+    write_manifest(second, {**manifest, "analysis": "simplemma 0.9; PyStemmer 2.0"})
+    _load(config, tmp_path, [_row(i) for i in range(7)])
+    assert build_index(config, quiet=True, procs=1).mode == "full"
 
 
 def test_a_swedish_query_finds_projects_written_in_english_only(kth_service) -> None:  # type: ignore[no-untyped-def]

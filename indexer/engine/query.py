@@ -12,10 +12,12 @@ search service ranks after the full matches when these are few.
 Two steps. Whoosh's parser reads the text against a small *parse schema* whose fields are the
 names users type (no stemming), which gives a tree of plain terms and phrases. ``rewrite`` then
 replaces each leaf by what it means in the index: every target field with that field's own
-analysis (Swedish stemming for ``*_sv``, English for ``*_en``, exact for ``*_exact``), plus the
-parts of a Swedish compound. Anything the parser could make that we do not allow (ranges,
-``*`` alone, leading wildcards, unknown fields) becomes ``InvalidQuery`` with a message meant
-for the person who typed it. Filters never pass through here: they are structured values.
+analysis (Swedish lemmas for ``*_sv``, English stems for ``*_en``, exact for ``*_exact``), plus
+the parts of a Swedish compound, plus (given an index version's ``Translations``) the word's
+translations into the other language at a lower weight, which ``parse_query`` reports so the
+page can say "also searched: hydrogen". Anything the parser could make that we do not allow
+(ranges, ``*`` alone, leading wildcards, unknown fields) becomes ``InvalidQuery`` with a message
+meant for the person who typed it. Filters never pass through here: they are structured values.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import KEYWORD, TEXT, Schema
 
 from indexer.analysis.compounds import Decompounder, split_query_word
-from indexer.analysis.languages import term as language_term
-from indexer.analysis.translations import Sense, Translations
+from indexer.analysis.tokens import QUERY_WORD
+from indexer.analysis.translations import Translations
 from indexer.analysis.words import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, normalise_query_text
 from indexer.engine.analyzers import english_analyzer, exact_analyzer, swedish_analyzer
 from indexer.engine.andnot import AndNot
+from indexer.engine.expansion import translated
 from indexer.engine.schema import (
+    COMPOUND_BOOST,
     DEFAULT_FIELDS,
     ENGLISH_FIELDS,
     KEYWORD_FIELDS,
@@ -52,7 +56,6 @@ MAX_DEPTH = 16
 MAX_SUGGEST_WORDS = 5  # "did you mean" only for short queries (see plain_words)
 MAX_SUGGEST_CHARS = 40
 MIN_WILDCARD_PREFIX = 3
-COMPOUND_BOOST = 0.6
 # Stop words of either language leave a query that has other words; these stop words of one
 # language are words of substance in the other ("men", "era", "DEM", Ni; "by" is a village)
 _BOTH_WAYS = {"man", "men", "era", "sin", "dem", "din", "min", "ni", "er", "hans", "sedan"}
@@ -65,9 +68,7 @@ _EXPLICIT = re.compile(r'["():*?^]|(^|\s)[+-]\S|\b(' + "|".join(_OPERATORS) + r"
 _FIELD_SYNTAX = re.compile(r"(?<![\w\"])([A-Za-zåäöÅÄÖ_][\w]*):(?=\S)")
 _MINUS = re.compile(r"(^|[\s(])-(?=[^\s-])")
 _PLUS = re.compile(r"(^|[\s(])\+(?=\S)")
-# A word as users mean it: hyphens, slashes and dots inside a word keep it whole
-# ("covid-19", "2021-00157_VR", "107/08_SNSB"); each field's analyzer splits it as it indexes.
-_WORD = r"\w+(?:[-/.'’]\w+)*"
+_WORD = QUERY_WORD  # a word as users mean it ("covid-19" whole): indexer.analysis.tokens
 
 _SV = swedish_analyzer()
 _EN = english_analyzer()
@@ -75,10 +76,6 @@ _EXACT = exact_analyzer()
 _PHRASE_FIELDS = ("title_exact", "text_exact", "person", "org", "funder_name")
 _EXACT_FIELDS = (*_PHRASE_FIELDS, *KEYWORD_FIELDS)  # unstemmed: where a wildcard can look
 _WILDCARD_TEXT = ("title_exact", "text_exact")
-# where a word's translations are searched: the other language's title and abstract
-TRANSLATION_WEIGHT = 0.5
-_ENGLISH_TARGETS = {f: DEFAULT_FIELDS[f] for f in ("title_en", "abstract_en")}
-_SWEDISH_TARGETS = {f: DEFAULT_FIELDS[f] for f in ("title_sv", "abstract_sv")}
 # Fields indexed with positions (the schema's phrase=True): multi-token words become phrases.
 _POSITIONAL = (*_PHRASE_FIELDS, "title_sv", "title_en")
 
@@ -324,61 +321,12 @@ def _term(node: Q.Term, ctx: _Context) -> Q.Query | None:
                 )
             )
     if ctx.translations and node.fieldname in _WORD_FIELDS and word.lower() not in ctx.quoted:
-        alternatives.extend(_translated(node, ctx))
+        for alternative, shown in translated(node, ctx.translations, ctx.dc):
+            alternatives.append(alternative)
+            ctx.also.setdefault(shown)
     if not alternatives:
         return None
     return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
-
-
-def _translated(node: Q.Term, ctx: _Context) -> list[Q.Query]:
-    """``node``'s word as its translations: a Swedish word's English renderings in the English
-    fields, an English word's Swedish ones in the Swedish fields, each at ``TRANSLATION_WEIGHT``
-    times how sure the table is (a word is tried as either language: queries do not say). A
-    Swedish compound the table lacks is rendered part by part when a part has a translation
-    ("cancerforskning": "cancer research"), at the compound parts' lower weight."""
-    assert ctx.translations is not None
-    word = str(node.text)
-    senses: list[tuple[str, Sense]] = []
-    for lang in ("sv", "en"):
-        source = language_term(lang, word)
-        if source is not None:
-            senses.extend((lang, sense) for sense in ctx.translations.of(lang, source))
-    if not senses and ctx.dc is not None:
-        whole = _by_parts(word, ctx.dc, ctx.translations)
-        senses = [("sv", whole)] if whole else []
-    found: list[Q.Query] = []
-    for lang, sense in senses:
-        fields = _ENGLISH_TARGETS if lang == "sv" else _SWEDISH_TARGETS
-        weight = TRANSLATION_WEIGHT * sense.weight * node.boost
-        needs = [
-            Q.Or([Q.Term(f, t, boost=b * weight) for f, b in fields.items()]) for t in sense.terms
-        ]
-        found.append(needs[0] if len(needs) == 1 else Q.And(needs))
-        ctx.also.setdefault((" ".join(sense.words), "en" if lang == "sv" else "sv"))
-    return found
-
-
-def _by_parts(word: str, dc: Decompounder, translations: Translations) -> Sense | None:
-    """A Swedish compound's English rendering made of its parts', when each part has a
-    translation or is written the same in English ("cancer") and at least one is translated."""
-    terms: list[str] = []
-    words: list[str] = []
-    weight = COMPOUND_BOOST
-    for part in split_query_word(word, dc):
-        source = language_term("sv", part)
-        sense = next(iter(translations.of("sv", source)), None) if source else None
-        if sense is not None:
-            terms.extend(sense.terms)
-            words.extend(sense.words)
-            weight *= sense.weight
-        elif source and (same := translations.same_word("sv", source)):
-            terms.append(source)
-            words.append(same)
-        else:
-            return None  # a part with no known rendering: no rendering of the whole
-    if weight == COMPOUND_BOOST or len(terms) < 2:
-        return None
-    return Sense(tuple(terms), tuple(words), weight)
 
 
 def _phrase(node: Q.Phrase) -> Q.Query | None:

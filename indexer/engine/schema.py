@@ -67,6 +67,10 @@ DEFAULT_FIELDS: dict[str, float] = {
     "kind_en": 3.0,
 }
 
+# A Swedish compound's parts (all in the Swedish title or abstract) weigh this much of the word
+# itself, so an exact match still ranks first (indexer.engine.query, .expansion).
+COMPOUND_BOOST = 0.6
+
 # Which analyzer each searchable field uses, for the query rewriter.
 SWEDISH_FIELDS = ("title_sv", "abstract_sv", "compounds", "kind_sv")
 ENGLISH_FIELDS = ("title_en", "abstract_en", "kind_en")
