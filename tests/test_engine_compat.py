@@ -213,7 +213,7 @@ def test_a_version_opens_whatever_names_its_pickled_schema_holds(
     renamed = 0
     for toc in tocs:
         data = toc.read_bytes()
-        for name in (b"indexer.engine.analyzers", b"indexer.analysis.words"):
+        for name in (b"indexer.engine.analyzers", b"indexer.analysis.lemmas"):
             renamed += data.count(name)
             data = data.replace(name, name[:-1] + b"Q")
         toc.write_bytes(data)

@@ -35,7 +35,10 @@ def expand_wildcards(query: Any, reader: Any) -> Any:
 
 def _expanded(node: Q.Prefix | Q.Wildcard, reader: Any) -> Any:
     field = node.fieldname
-    terms = [t.decode("utf-8") if isinstance(t, bytes) else t for t in node._btexts(reader)]
+    terms = [
+        t.decode("utf-8") if isinstance(t, bytes) else t
+        for _, t in node.expanded_terms(reader)  # public: yields (field, term) pairs
+    ]
     if len(terms) > MAX_EXPANSION:
         terms = heapq.nlargest(MAX_EXPANSION, terms, key=lambda t: reader.doc_frequency(field, t))
     if not terms:

@@ -3,7 +3,8 @@
 The service's own per-version caches live here (``VersionCaches``: a new index version starts
 with new ones, so nothing cached is ever stale, and they are dropped by replacing them whole):
 ``ranks`` (``RankCache``: query text -> its matches, ranked or not yet, bounded by the
-documents they hold together, least recently used first out), ``records``, ``snippets``,
+documents they hold together, least recently used first out), ``bases`` (the same bound: a
+query's matches among the documents a list shows), ``records``, ``snippets``,
 ``facets`` and ``stats`` (``Lru``s bounded by entries). The other caches stay beside the code
 that fills them; ``CACHES`` names each with its scope, its bound and what it holds.
 ``tests/test_engine_compat.py`` checks that every listed cache is still there, and fails when
@@ -42,6 +43,12 @@ CACHES: tuple[CacheInfo, ...] = (
         "version",
         "MAX_CACHED_DOCS documents, or CACHED_DOCS_PER_DOC per document",
         "query text -> its matches (ranked forms)",
+    ),
+    CacheInfo(
+        "indexer.service.caches:bases",
+        "version",
+        "MAX_CACHED_DOCS documents, or CACHED_DOCS_PER_DOC per document",
+        "(query key, twins shown) -> its matches among the listed documents",
     ),
     CacheInfo(
         "indexer.service.caches:records",
@@ -177,6 +184,18 @@ CACHES: tuple[CacheInfo, ...] = (
     ),
     CacheInfo("indexer.registry.types:default_types", "process", "one", "the facility types"),
     CacheInfo(
+        "indexer.analysis.languages:analysis_id",
+        "process",
+        "one",
+        "the installed lemma table's and stemmers' versions",
+    ),
+    CacheInfo(
+        "indexer.analysis.lemmas:_LEXICON",
+        "process",
+        "one (744,594 forms, about 190 MB while loading)",
+        "the Swedish lemma table, loaded when the first version opens",
+    ),
+    CacheInfo(
         "indexer.engine.compat:_resolve",
         "process",
         "the names checked",
@@ -191,18 +210,21 @@ MAX_CACHED_DOCS = 2_000_000
 CACHED_DOCS_PER_DOC = 8
 
 
-class RankCache:
-    """Query text -> ``Ranked`` for one index version; thread-safe, bounded, LRU."""
+class SizedLru:
+    """Key -> a value holding documents, thread-safe, least recently used first out, bounded
+    by the documents all values hold together (``size_of``); a value larger than the bound
+    is returned but not kept."""
 
-    def __init__(self, max_docs: int = MAX_CACHED_DOCS) -> None:
+    def __init__(self, max_docs: int, size_of: Callable[[Any], int]) -> None:
         self.max_docs = max_docs
-        self._items: OrderedDict[str, Ranked | TopRanked] = OrderedDict()
+        self._size_of = size_of
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._docs = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str, compute: Callable[[], Ranked | TopRanked]) -> Ranked | TopRanked:
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -210,27 +232,42 @@ class RankCache:
                 self.hits += 1
                 return found
             self.misses += 1
-        ranked = compute()  # outside the lock: other queries go on meanwhile
-        size = ranked.size
+        value = compute()  # outside the lock: other requests go on meanwhile
+        size = self._size_of(value)
         if size > self.max_docs:
-            return ranked
+            return value
         with self._lock:
             if key not in self._items:
-                self._items[key] = ranked
+                self._items[key] = value
                 self._docs += size
                 while self._docs > self.max_docs:
                     _, old = self._items.popitem(last=False)
-                    self._docs -= old.size
-        return ranked
+                    self._docs -= self._size_of(old)
+        return value
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def recent(self, n: int) -> list[str]:
-        """The ``n`` most recently used query texts, newest first."""
+    def recent(self, n: int) -> list[Any]:
+        """The ``n`` most recently used keys, newest first."""
         with self._lock:
             keys = list(self._items)
         return keys[::-1][:n]
+
+
+class RankCache(SizedLru):
+    """Query text -> ``Ranked`` for one index version."""
+
+    def __init__(self, max_docs: int = MAX_CACHED_DOCS) -> None:
+        super().__init__(max_docs, _rank_size)
+
+    def get(self, key: str, compute: Callable[[], Ranked | TopRanked]) -> Ranked | TopRanked:
+        found: Ranked | TopRanked = super().get(key, compute)
+        return found
+
+
+def _rank_size(ranked: Ranked | TopRanked) -> int:
+    return ranked.size
 
 
 class Lru:
@@ -272,8 +309,12 @@ class VersionCaches:
     facets: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> facets
     stats: Lru = field(default_factory=lambda: Lru(SELECTION_CACHE))  # selection -> table
     graphs: Lru = field(default_factory=lambda: Lru(GRAPH_CACHE))  # selection -> its graph
+    # (query key, twins shown) -> the matches among the documents listed: intersecting a broad
+    # query's matches with the collection was most of a repeated search's time (3 ms at 20,000)
+    bases: SizedLru = field(default_factory=lambda: SizedLru(MAX_CACHED_DOCS, len))
 
     @classmethod
     def for_size(cls, docs: int) -> VersionCaches:
         """Caches for a version of ``docs`` documents (the ranking cache grows with it)."""
-        return cls(ranks=RankCache(max(MAX_CACHED_DOCS, CACHED_DOCS_PER_DOC * docs)))
+        bound = max(MAX_CACHED_DOCS, CACHED_DOCS_PER_DOC * docs)
+        return cls(ranks=RankCache(bound), bases=SizedLru(bound, len))

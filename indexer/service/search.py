@@ -306,23 +306,27 @@ class SearchService:
         version = self._current()
         snapshot = self._snapshot(version)
         parsed = version.parse(req.q, req.translate)
-        query = parsed.query
+        query, text_key = parsed.query, rank_key(req.q, req.translate)
         found: Ranked | TopRanked | None = None
         if query is not None:
             if ranked and req.sort == "relevance":
                 compute = lambda: snapshot.rank(query)  # noqa: E731
             else:
                 compute = lambda: snapshot.matches(query)  # noqa: E731
-            found = version.caches.ranks.get(rank_key(req.q, req.translate), compute)
+            found = version.caches.ranks.get(text_key, compute)
         strict = None
         ranking: Ranked | TopRanked | Tiered | None = found
         if (ranked if loosen is None else loosen) and found is not None:
             loose = loosened(req.q, query) if req.sort == "relevance" else None
             if loose is not None and len(found.docs) < RELAX_BELOW:
-                key = LOOSE + rank_key(req.q, req.translate)
-                some = version.caches.ranks.get(key, lambda: snapshot.rank(loose))
+                some = version.caches.ranks.get(LOOSE + text_key, lambda: snapshot.rank(loose))
                 strict, ranking = found.docs, Tiered(found, some)
-        base = version.table.base(None if ranking is None else ranking.docs, req)
+        matched = None if ranking is None else ranking.docs
+        if matched is not None and req.amount_min is None and req.amount_max is None:
+            known = (text_key, strict is not None, req.include_twins)
+            base = version.caches.bases.get(known, lambda: version.table.base(matched, req))
+        else:
+            base = version.table.base(matched, req)
         final, per_facet = version.table.apply(base, req)
         m = _Match(version, snapshot, query, req, final, per_facet, base, ranking, strict=strict)
         m.also_searched = tuple(AlsoSearched(w, lang) for w, lang in parsed.also_searched)
