@@ -9,6 +9,7 @@ import pytest
 
 from indexer.analysis.lemmas import Lexicon, english_term, swedish_stem, swedish_term
 from indexer.engine.analyzers import swedish_analyzer
+from tests.test_analysis import reference_pairs
 
 
 def sv_terms(text: str) -> list[str]:
@@ -89,13 +90,6 @@ def test_an_unknown_compound_takes_its_heads_lemma() -> None:
     assert lex.lemma("kvantdatorer") == "kvantdator" == lex.lemma("kvantdatorn")
     assert lex.lemma("xyzzy") is None
     assert swedish_term("xyzzyerna") == swedish_stem("xyzzyerna")  # Snowball decides
-
-
-def reference_pairs(shared_data: Path, language: str) -> list[tuple[str, str]]:
-    folder = shared_data / "snowball" / language
-    words = (folder / "voc.txt").read_text(encoding="utf-8").splitlines()
-    stems = (folder / "output.txt").read_text(encoding="utf-8").splitlines()
-    return list(zip(words, stems, strict=True))
 
 
 @pytest.mark.parametrize(
