@@ -102,6 +102,8 @@ def test_a_version_with_an_unreadable_table_still_serves(
     with caplog.at_level(logging.WARNING, "research_index.search"):
         assert _translations(bad) is None
     assert "no cross-language search on this version" in caplog.text
+    bad.write_text(json.dumps({"version": 2, "table": []}), "utf-8")  # the wrong shape
+    assert _translations(bad) is None
     assert _translations(tmp_path / "absent.json") is None
 
 
@@ -197,6 +199,14 @@ def test_translations_weigh_less_than_the_words_typed(kth_service) -> None:  # t
     # projects that say "vätgas" keep the lead over those that only say "hydrogen"
     typed = ids(kth_service, "vätgas", translate=False, size=10)
     assert set(typed[:5]) <= set(ids(kth_service, "vätgas", size=10))
+
+
+def test_snippets_light_up_translations_only_when_they_were_searched(kth_service) -> None:  # type: ignore[no-untyped-def]
+    on = {h.id: h.snippet for h in kth_service.search(SearchRequest(q="vätgas", size=5)).hits}
+    off = kth_service.search(SearchRequest(q="vätgas", size=5, translate=False)).hits
+    lit = [h for h in off if 'match">hydrogen' in on.get(h.id, "").lower()]
+    assert lit  # the same projects, switched off: no snippet of the translated search reused
+    assert not any('match">hydrogen' in h.snippet.lower() for h in lit)
 
 
 def test_the_page_says_what_else_it_searched_and_switches_it_off(client: FlaskClient) -> None:

@@ -14,6 +14,7 @@ from indexer.service.caches import (
     CACHED_DOCS_PER_DOC,
     MAX_CACHED_DOCS,
     RankCache,
+    SizedLru,
     VersionCaches,
 )
 from indexer.service.search import SearchService
@@ -49,3 +50,12 @@ def test_a_served_version_gets_a_cache_of_its_size(
     monkeypatch.setattr(ranking, "CACHED_DOCS_PER_DOC", 10_000)  # so its size decides
     version = SearchService(kth_home / "index")._current()
     assert version.caches.ranks.max_docs == 10_000 * version.table.n > MAX_CACHED_DOCS
+
+
+def test_queries_that_match_nothing_do_not_pile_up() -> None:
+    """An empty match set holds no documents but is an entry: it counts one against the bound,
+    so a server asked random words keeps at most ``max_docs`` of them."""
+    cache = SizedLru(3, len)
+    for i in range(10):
+        assert cache.get(f"nothing {i}", frozenset) == frozenset()
+    assert len(cache) == 3 and cache.recent(1) == ["nothing 9"]

@@ -29,7 +29,8 @@ here, not through simplemma's own ``lemmatize`` (whose fallbacks guess). Three r
 Measured in ``bench/stemmers.py`` and ``tests/test_analysis.py`` (inflection families that
 must meet, distinct words that must not); the README's "How words are analysed" sums it up.
 The lexicon is a fixed function of the pinned package, so it is part of the analysis that
-``SCHEMA_VERSION`` names; it loads once per process (~0.9 s, ~130 MB), at the first word.
+``SCHEMA_VERSION`` names (and each version's manifest records, as ``analysis``); it loads once
+per process (~0.7 s, ~190 MB at its peak), when the first index version opens.
 """
 
 from __future__ import annotations

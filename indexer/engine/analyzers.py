@@ -8,8 +8,10 @@ Pipeline: ``RegexTokenizer(WORD_RE) | NfcFilter | LowercaseFilter`` then, per la
 ``StopFilter`` and ``StemFilter`` (with a cache of ``STEM_CACHE_SIZE`` terms) over
 ``indexer.analysis.lemmas``: Swedish lemmas (else current Snowball), current Snowball English.
 Versions built before schema 6 pickled ``indexer.analysis.words.stem_swedish`` /
-``stem_english`` (Whoosh's older Snowball) by name; those stay, so such a version still
-answers as it was built until the rebuild its schema version asks for replaces it.
+``stem_english`` (Whoosh's older Snowball) by name; those stay, so such a version still opens
+and serves until the full rebuild its schema version asks for replaces it. Its queries are
+analysed the current way, though, so Swedish words whose old stem differs from the lemma miss
+there meanwhile (``open_served`` logs it).
 """
 
 from __future__ import annotations

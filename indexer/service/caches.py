@@ -233,7 +233,7 @@ class SizedLru:
                 return found
             self.misses += 1
         value = compute()  # outside the lock: other requests go on meanwhile
-        size = self._size_of(value)
+        size = self._weight(value)
         if size > self.max_docs:
             return value
         with self._lock:
@@ -242,8 +242,13 @@ class SizedLru:
                 self._docs += size
                 while self._docs > self.max_docs:
                     _, old = self._items.popitem(last=False)
-                    self._docs -= self._size_of(old)
+                    self._docs -= self._weight(old)
         return value
+
+    def _weight(self, value: Any) -> int:
+        """What a value counts against the bound: its documents, and at least one (an empty
+        one is an entry too: queries matching nothing must not pile up unbounded)."""
+        return max(1, self._size_of(value))
 
     def __len__(self) -> int:
         return len(self._items)

@@ -362,7 +362,7 @@ class SearchService:
         if m.query is None or not wanted:
             return [maker.from_docnum(m.snapshot, d) for d in wanted]
         terms = m.snapshot.query_terms(m.query)  # prefixes expanded to the index's terms
-        v, key = m.version, (req.q.strip(), req.lang)
+        v, key = m.version, (rank_key(req.q, req.translate), req.lang)  # translations light up
         return [
             maker.highlighted(
                 m.snapshot, d, terms, m.scores.get(d), v.snippets, v.caches.snippets, key

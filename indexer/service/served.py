@@ -26,6 +26,7 @@ from indexer.building.people import load_people
 from indexer.building.versions import read_manifest
 from indexer.documents.projects import Labels
 from indexer.engine import (
+    SCHEMA_VERSION,
     Index,
     Parsed,
     Ranked,
@@ -104,13 +105,21 @@ def _translations(path: Path) -> Translations | None:
         return None
     try:
         return Translations.load(path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("%s: no cross-language search on this version: %s", path, exc)
         return None
 
 
 def open_served(path: Path) -> ServedVersion:
     manifest = read_manifest(path)
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        log.warning(
+            "%s was built with schema %s, this code searches with schema %s's analysis: some "
+            "words miss until `research-index index` rebuilds it",
+            path.name,
+            manifest.get("schema_version"),
+            SCHEMA_VERSION,
+        )
     lexicon()  # the Swedish lemma table, loaded as the version opens, not by a first query
     index = open_version(path, manifest.get("schema_version"))
     with index.stored_documents() as docs, no_cyclic_gc():  # millions of objects, no cycles
