@@ -164,11 +164,7 @@ def _build(
     location = IndexLocation(config.index_root)
     current = location.current()
     seq = store.max_seq()
-    same_schema = bool(
-        current
-        and current.manifest.get("schema_version") == SCHEMA_VERSION
-        and current.manifest.get("analysis") == analysis_id()
-    )
+    same_schema = bool(current and analysed_now(current.manifest))
     if current and same_schema and not full and current.manifest.get("store_seq") == seq:
         log.info("index %s is up to date with the store (seq %d)", current.name, seq)
         return BuildReport(
@@ -260,6 +256,15 @@ def _full(
     )
     _save_labels(target, labels)
     return BuildReport("full", None, False, added, added=added)
+
+
+def analysed_now(manifest: dict[str, Any]) -> bool:
+    """Whether a version (its manifest) has this code's schema and was analysed with the
+    installed lexicon and stemmers: a base for incremental builds, searched as it was built."""
+    return (
+        manifest.get("schema_version") == SCHEMA_VERSION
+        and manifest.get("analysis") == analysis_id()
+    )
 
 
 def _needs_full(base: Path) -> bool:

@@ -54,7 +54,7 @@ from indexer.service.results import (
     StatsTable,
     Window,
 )
-from indexer.service.served import ServedVersion, open_served, rank_key, warm
+from indexer.service.served import LOOSE, ServedVersion, open_served, rank_key, warm
 from indexer.service.similar import similar_hits
 from indexer.service.stats import statistics
 from indexer.service.suggest import did_you_mean as did_you_mean_for
@@ -69,9 +69,6 @@ SORT_FIELDS = {
 }
 EXPORT_CAP = 50_000
 RELAX_BELOW = 10  # fewer projects with every word of a plain query: rank those with some too
-# the ranking cache's key of a query's any-word form: LOOSE + text (no query's own key starts
-# so: keys are stripped texts, and strip() removes a leading \x1f)
-LOOSE = "\x1fany\x1f"
 WARM_QUERIES = 50  # recent query texts ranked on a new version before it is served
 
 log = logging.getLogger("research_index.search")
@@ -89,9 +86,7 @@ class _Match:
     ranked: Ranked | TopRanked | Tiered | None = None
     scores: dict[int, float] = field(default_factory=dict)
     strict: frozenset[int] | None = None  # when loosened: the matches of every word
-    also_searched: tuple[
-        AlsoSearched, ...
-    ] = ()  # translations of the query's words it searched too
+    also_searched: tuple[AlsoSearched, ...] = ()  # the words' translations searched too
 
 
 class SearchService:
@@ -328,9 +323,19 @@ class SearchService:
         else:
             base = version.table.base(matched, req)
         final, per_facet = version.table.apply(base, req)
-        m = _Match(version, snapshot, query, req, final, per_facet, base, ranking, strict=strict)
-        m.also_searched = tuple(AlsoSearched(w, lang) for w, lang in parsed.also_searched)
-        return m
+        also = tuple(AlsoSearched(words, lang) for words, lang in parsed.also_searched)
+        return _Match(
+            version,
+            snapshot,
+            query,
+            req,
+            final,
+            per_facet,
+            base,
+            ranking,
+            strict=strict,
+            also_searched=also,
+        )
 
     def _ordered(self, m: _Match, limit: int) -> list[int]:
         if not m.final:

@@ -19,9 +19,16 @@ from pathlib import Path
 from typing import Any, cast
 
 from indexer.analysis.compounds import Decompounder
+from indexer.analysis.languages import analysis_id
 from indexer.analysis.lemmas import lexicon
 from indexer.analysis.translations import Translations
-from indexer.building.build import COMPOUNDS_FILE, LABELS_FILE, TRANSLATIONS_FILE, WITHDRAWN_FILE
+from indexer.building.build import (
+    COMPOUNDS_FILE,
+    LABELS_FILE,
+    TRANSLATIONS_FILE,
+    WITHDRAWN_FILE,
+    analysed_now,
+)
 from indexer.building.people import load_people
 from indexer.building.versions import read_manifest
 from indexer.documents.projects import Labels
@@ -46,10 +53,13 @@ from indexer.service.stats import prepare as prepare_statistics
 log = logging.getLogger("research_index.search")
 
 SNIPPET_FIELDS = ("abstract_sv", "abstract_en", "text_exact")
-# The ranking cache's keys are stripped query texts; a text searched only as typed (no
-# translations) is keyed AS_TYPED + text (strip() removes a leading \x1f, so no text's own key
-# starts so, and warming a new version skips such keys: they are made again when next asked).
-AS_TYPED = "\x1ftyped\x1f"
+# The ranking cache's keys are stripped query texts; other forms of a text are marked with a
+# leading _MARK (strip() removes it from a text, so no text's own key starts so, and warming a
+# new version skips marked keys: they are made again when next asked): AS_TYPED + text for a
+# search without translations, LOOSE + a key for a plain query's any-word form.
+_MARK = "\x1f"
+AS_TYPED = f"{_MARK}typed{_MARK}"
+LOOSE = f"{_MARK}any{_MARK}"
 
 
 @dataclass
@@ -90,7 +100,7 @@ def warm(version: ServedVersion, keys: Iterable[str]) -> None:
     ``version`` before it is served, so that the searches people are making stay fast."""
     with version.index.snapshot() as snapshot:
         for text in keys:
-            if text.startswith("\x1f"):
+            if text.startswith(_MARK):
                 continue  # a marked form (any-word, as typed): made again when next asked
             query = version.parse(text).query
             if query is not None:
@@ -112,13 +122,15 @@ def _translations(path: Path) -> Translations | None:
 
 def open_served(path: Path) -> ServedVersion:
     manifest = read_manifest(path)
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if not analysed_now(manifest):
         log.warning(
-            "%s was built with schema %s, this code searches with schema %s's analysis: some "
+            "%s was built with schema %s (%s), this code searches with schema %s (%s): some "
             "words miss until `research-index index` rebuilds it",
             path.name,
             manifest.get("schema_version"),
+            manifest.get("analysis"),
             SCHEMA_VERSION,
+            analysis_id(),
         )
     lexicon()  # the Swedish lemma table, loaded as the version opens, not by a first query
     index = open_version(path, manifest.get("schema_version"))
