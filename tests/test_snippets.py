@@ -7,10 +7,18 @@ import io
 import random
 from pathlib import Path
 
+from indexer.analysis.lemmas import (
+    ENGLISH_PREFIX_CHANGERS,
+    english_term,
+    lexicon,
+    prefix_changers,
+    swedish_stem,
+    swedish_term,
+)
 from indexer.analysis.tokens import WORD_RE, normalise_token
 from indexer.analysis.words import stem_english, stem_swedish
 from indexer.engine.schema import build_schema
-from indexer.service.snippets import FIRST_LETTERS_CHANGE, Snippets
+from indexer.service.snippets import Snippets
 
 SNIPPETS = Snippets(build_schema(), ("abstract_sv", "abstract_en", "text_exact"))
 
@@ -55,11 +63,41 @@ def test_long_texts_give_the_two_best_fragments_in_text_order() -> None:
 def test_analysis_keeps_the_first_two_letters(shared_data: Path) -> None:
     """What the snippet maker's prefilter relies on: no stemmer changes a word's first two
     letters but for the listed exceptions (and words with apostrophes, which our tokeniser
-    never makes)."""
-    for language, stem in (("swedish", stem_swedish), ("english", stem_english)):
+    never makes): the current Snowball of the analysis and Whoosh's older one."""
+    for language, stems in (
+        ("swedish", (swedish_stem, stem_swedish)),
+        ("english", (english_term, stem_english)),
+    ):
         words = (shared_data / "snowball" / language / "voc.txt").read_text("utf-8").split()
-        changed = {w for w in words if "'" not in w and stem(w)[:2] != w[:2]}
-        assert len(words) > 20_000 and changed <= FIRST_LETTERS_CHANGE
+        for stem in stems:
+            changed = {w for w in words if "'" not in w and stem(w)[:2] != w[:2]}
+            assert len(words) > 20_000 and changed <= ENGLISH_PREFIX_CHANGERS
+
+
+def test_the_lexicons_prefix_changers_are_every_form_whose_lemma_starts_otherwise() -> None:
+    """``Lexicon.prefix_changers`` looks up only candidate forms: the result must equal looking
+    up every form of the table (and hold the irregular forms a reader expects)."""
+    table = lexicon()
+    every = set()
+    for key in table.forms:
+        word = key.decode()
+        lemma = table.known(word)
+        if lemma is not None and lemma[:2] != word[:2]:
+            every.add(word)
+    assert table.prefix_changers() == every
+    assert {"bättre", "gjorde", "händer", "mindre"} <= every
+    assert prefix_changers() == every | ENGLISH_PREFIX_CHANGERS
+
+
+def test_irregular_forms_are_marked_for_their_lemma() -> None:
+    """Lemmas that start otherwise than their forms: "bra" marks "bättre", "hand" marks
+    "händer" (before: the prefilter skipped them as unable to match)."""
+    text = "Bättre verktyg för händer och ögon. Det gjorde skillnad."
+    sv = Snippets(build_schema(), ("abstract_sv",))
+    for query, marked in (("bra", "Bättre"), ("hand", "händer"), ("göra", "gjorde")):
+        out = sv.make(text, {"abstract_sv": {swedish_term(query)}})
+        assert f'<b class="match">{marked}</b>' in out, (query, out)
+        assert out.count('<b class="match">') == 1
 
 
 def test_prefiltered_spans_equal_analysing_every_token(kth_exports: list[Path]) -> None:

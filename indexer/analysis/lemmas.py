@@ -44,8 +44,10 @@ __all__ = [
     "MIN_HEAD",
     "MIN_MODIFIER",
     "Lexicon",
+    "ENGLISH_PREFIX_CHANGERS",
     "english_term",
     "lexicon",
+    "prefix_changers",
     "swedish_stem",
     "swedish_term",
 ]
@@ -65,6 +67,10 @@ _NOUN_ENDINGS = tuple(
     )
 )
 
+#: The words whose Porter2 stem does not begin with their own first two letters ("dying" ->
+#: "die"): the algorithm's exceptional forms (tests/test_snippets.py checks the vocabulary).
+ENGLISH_PREFIX_CHANGERS = frozenset({"dying", "hying", "lying", "tying", "vying"})
+
 _SWEDISH_STEMMER = Stemmer.Stemmer("swedish")
 _ENGLISH_STEMMER = Stemmer.Stemmer("english")
 
@@ -80,6 +86,7 @@ class Lexicon:
                 heads.add(lemma)
         #: Lemmas of at least one other form: a word among them is its own lemma.
         self.heads = frozenset(heads)
+        self._changers: frozenset[str] | None = None
 
     @classmethod
     def from_simplemma(cls) -> Lexicon:
@@ -120,6 +127,43 @@ class Lexicon:
                     return mended
         return lemma
 
+    def prefix_changers(self) -> frozenset[str]:
+        """The forms whose lemma does not begin with their own first two letters ("bättre"
+        -> "bra", "gjorde" -> "göra", "händer" -> "hand"); computed once, ~0.1 s.
+
+        Every other word keeps them: a word the table lacks becomes a compound's modifier (2+
+        letters) and a head's lemma, or its Snowball stem, which strips endings. So a text
+        word can only be a query term's form when it shares the term's first two letters or
+        is one of these (what the snippet maker's prefilter relies on). ``known`` returns the
+        form's lemma, the lemma of its definite form, of a shorter form it ends in "na" of,
+        or the form less a noun ending; the candidates below are the forms for which one of
+        those can start otherwise, and each is then looked up. Comparing four bytes covers
+        two letters of one or two bytes each, as every letter of the Swedish table is (the
+        test compares the result with looking up every form)."""
+        if self._changers is None:
+            forms = self.forms
+            differ = [f for f, lemma in forms.items() if f[:4] != lemma[:4]]
+            candidates = set(differ)
+            for f in differ:
+                if f.endswith(b"na"):
+                    candidates.add(f[:-2])  # its definite's lemma starts otherwise
+                longer = f + b"na"
+                while longer in forms:  # ... as does a longer form's, through it
+                    candidates.add(longer)
+                    longer += b"na"
+            for head in self.heads:  # a noun of one letter and an ending
+                if len(head.decode()) < 2:
+                    candidates.update(head + e for e in _NOUN_ENDINGS)
+                    candidates.update(head + e + b"na" for e in _NOUN_ENDINGS)
+            changers = set()
+            for f in candidates:
+                word = f.decode()
+                found = self.known(word)
+                if found is not None and found[:2] != word[:2]:
+                    changers.add(word)
+            self._changers = frozenset(changers)
+        return self._changers
+
     def lemma(self, word: str) -> str | None:
         """The lemma of a lowercased word, the compound rule included; None when unknown."""
         found = self.known(word)
@@ -144,6 +188,12 @@ def lexicon() -> Lexicon:
             if _LEXICON is None:
                 _LEXICON = Lexicon.from_simplemma()
     return _LEXICON
+
+
+def prefix_changers() -> frozenset[str]:
+    """The words whose index term (Swedish or English) does not begin with their own first
+    two letters; every other word's does (``Lexicon.prefix_changers``)."""
+    return lexicon().prefix_changers() | ENGLISH_PREFIX_CHANGERS
 
 
 def swedish_term(word: str) -> str:

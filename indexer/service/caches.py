@@ -141,6 +141,12 @@ CACHES: tuple[CacheInfo, ...] = (
         "each plan's term cache: token -> term (the version's vocabulary)",
     ),
     CacheInfo(
+        "indexer.service.snippets:Snippets.lows",
+        "version",
+        "the tokens of the texts highlighted",
+        "token -> its NFC lowercase form (the snippet prefilter's)",
+    ),
+    CacheInfo(
         "indexer.analysis.compounds:Decompounder._cache",
         "version",
         "_CACHE_LIMIT words, then cleared",

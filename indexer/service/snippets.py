@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from itertools import accumulate, compress
+from operator import itemgetter
 from typing import Any
 
+from indexer.analysis.lemmas import prefix_changers
 from indexer.analysis.tokens import normalise_token
 from indexer.engine import TextPlan
 
@@ -26,9 +29,7 @@ SNIPPET_CHARS = 300
 SURROUND = 80
 TOP = 2
 OPEN, CLOSE = '<b class="match">', "</b>"
-_UNSEEN: Any = object()
-#: Words whose stem starts with other letters (Porter2's exceptions: "dying" -> "die").
-FIRST_LETTERS_CHANGE = frozenset({"dying", "lying", "tying"})
+_FIRST_TWO = itemgetter(slice(0, 2))
 
 
 class Snippets:
@@ -40,6 +41,10 @@ class Snippets:
             plan = TextPlan.for_field(schema[name])
             if plan is not None:
                 self.plans[name] = plan
+        # The words whose term starts with other letters than they do (see ``_spans``).
+        self.changers = prefix_changers()
+        #: Raw token -> normalised, lowercased (the version's vocabulary, as the plans').
+        self.lows = _Lows()
 
     def _spans(self, text: str, wanted: Mapping[str, set[str]]) -> list[tuple[int, int, bool]]:
         """Every token of ``text`` as (start, end, matched); [] when nothing matches."""
@@ -47,28 +52,33 @@ class Snippets:
         if not checks:
             return []
         pattern = checks[0][0].pattern
-        # Analysis keeps a word's first two letters (lowercasing aside: the stemmers strip and
-        # rewrite endings; tests/test_snippets.py checks the Snowball vocabularies; three
-        # English exceptions are listed), so a token that starts unlike every term is not
-        # analysed: a cold page no longer stems every word of its hits' abstracts.
+        tokens = pattern.findall(text)
+        distinct = list(set(tokens))  # each distinct token looked up once
+        lows = list(map(self.lows.__getitem__, distinct))
+        # A term begins with its word's first two letters, lowercasing aside, but for the few
+        # words ``prefix_changers`` lists (lemmas such as "bättre" -> "bra", Porter2's "dying"
+        # -> "die"); so only the tokens that start like a term, or are one of those, can
+        # match, and only they are looked up (most hits' abstracts hold none): the rest is
+        # done at C speed, and a cold page does not analyse every word of its hits' texts.
         starts = {t[:2] for _, terms in checks for t in terms}
+        maybe = list(compress(distinct, map(starts.__contains__, map(_FIRST_TWO, lows))))
+        if not self.changers.isdisjoint(lows):
+            maybe += compress(distinct, map(self.changers.__contains__, lows))
         hits: set[str] = set()
-        for raw in set(pattern.findall(text)):  # each distinct token looked up once
-            low: str | None = None
+        for raw in maybe:
             for plan, terms in checks:
-                term = plan.cache.get(raw, _UNSEEN)
-                if term is _UNSEEN:
-                    if low is None:
-                        low = normalise_token(raw).lower()
-                    if low[:2] not in starts and low not in FIRST_LETTERS_CHANGE:
-                        continue
-                    term = plan.term(raw)
+                term = plan.term(raw)
                 if term is not None and term in terms:
                     hits.add(raw)
                     break
         if not hits:
             return []
-        return [(m.start(), m.end(), m.group() in hits) for m in pattern.finditer(text)]
+        # Token offsets from the lengths of the tokens and of the text between them.
+        lengths = [0] * (2 * len(tokens))
+        lengths[0::2] = map(len, pattern.split(text)[:-1])
+        lengths[1::2] = map(len, tokens)
+        offsets = list(accumulate(lengths))
+        return list(zip(offsets[0::2], offsets[1::2], map(hits.__contains__, tokens), strict=True))
 
     def make(
         self,
@@ -111,6 +121,14 @@ class Snippets:
         return " … ".join(
             _render(text, tokens, b, e) for _, b, e in sorted(best, key=lambda f: f[1])
         )
+
+
+class _Lows(dict[str, str]):
+    """Raw token -> its NFC, lowercased form, made the first time it is looked up."""
+
+    def __missing__(self, raw: str) -> str:
+        low = self[raw] = normalise_token(raw).lower()
+        return low
 
 
 def _render(text: str, tokens: list[tuple[int, int, bool]], begin: int, end: int) -> str:
