@@ -49,6 +49,7 @@ from whoosh.query.spans import SpanNear2
 from whoosh.util import make_weighted_tree
 from whoosh.util.numeric import byte_to_length
 
+from indexer.engine import frequent
 from indexer.engine import phrases as fastphrase
 from indexer.engine.ranked import Ranked
 
@@ -141,6 +142,7 @@ class _Segment:
         self.deleted: frozenset[int] = (
             self.reader.deleted_docs_set if self.reader.has_deletions() else frozenset()
         )
+        self.frequent = frequent.table(self.reader)
 
     def run(self, q: Any, only: Any = None) -> Any:
         """The matcher Whoosh would build for ``q`` here, as a token: an uninitialised instance
@@ -292,6 +294,10 @@ class _Segment:
     def _read(
         self, fieldname: str, btext: bytes, only: Any, values: list[Any] | None
     ) -> tuple[type, list[int], Any]:
+        if values is None and self.frequent is not None and self.frequent.has(fieldname, btext):
+            if only is not None and not only:  # frequent terms are in blocks: a leaf matcher
+                return W3LeafMatcher, [], []
+            return W3LeafMatcher, *self.frequent.get(fieldname, btext)
         m = self.reader.postings(fieldname, btext)
         if type(m) is FilterMatcher:  # the reader's deletion filter: ``term`` drops them
             m = m.child

@@ -41,6 +41,7 @@ from whoosh.writing import SegmentWriter
 
 from indexer.analysis.tokens import normalise_token
 from indexer.engine.analyzers import NfcFilter
+from indexer.engine.frequent import FrequentWriter
 from indexer.engine.index import Index
 from indexer.engine.postings import write_term
 
@@ -308,21 +309,25 @@ class SegmentBuilder:
         writer = self.writer
         writer.perdocwriter.close()
         fw = writer.fieldwriter
+        frequent = FrequentWriter(writer.get_segment(), writer.storage, self.doc_count)
         for name in sorted(set(self.postings) | set(self.generic)):
             fw.start_field(name, self.schema[name])
             length = self._lengths_of(name)
             if name in self.postings:
-                self._write_text(fw, self.postings.pop(name), length)
+                self._write_text(fw, self.postings.pop(name), length, frequent.bind(name))
             else:
-                self._write_generic(fw, self.generic.pop(name), length)
+                self._write_generic(fw, self.generic.pop(name), length, frequent.bind(name))
             fw.finish_field()
         fw.close()
+        frequent.close()
         writer._close_segment()
-        writer._assemble_segment()
+        writer._assemble_segment()  # the frequent terms' part with Whoosh's own
         return writer.get_segment()
 
     @staticmethod
-    def _write_text(fw: Any, store: _Postings, lengths: array[int] | None) -> None:
+    def _write_text(
+        fw: Any, store: _Postings, lengths: array[int] | None, frequent: Callable[..., None]
+    ) -> None:
         pairs, values = store.pairs, store.values
         for term in sorted(pairs):
             docs, freqs = _split(pairs.pop(term))
@@ -333,15 +338,22 @@ class SegmentBuilder:
                     big.byteswap()
                 vals = big.tobytes()
             weights = array("f", freqs)
-            write_term(fw, term.encode("utf-8"), docs, weights, vals, lengths, INLINE_LIMIT)
+            tbytes = term.encode("utf-8")
+            write_term(fw, tbytes, docs, weights, vals, lengths, INLINE_LIMIT)
+            if len(docs) > INLINE_LIMIT:  # in blocks, as the frequent ones always are
+                frequent(tbytes, docs, weights)
 
     @staticmethod
     def _write_generic(
-        fw: Any, table: dict[bytes, list[tuple[int, float, bytes]]], lengths: array[int] | None
+        fw: Any,
+        table: dict[bytes, list[tuple[int, float, bytes]]],
+        lengths: array[int] | None,
+        frequent: Callable[..., None],
     ) -> None:
         for tbytes in sorted(table):
             docs, weights, vals = zip(*table[tbytes], strict=True)
             write_term(fw, tbytes, docs, list(weights), vals, lengths)
+            frequent(tbytes, docs, weights)
 
     def commit(self, others: Iterable[Any] = ()) -> None:
         """Finish this segment and publish it, with ``others`` (workers' segments), in the

@@ -165,6 +165,12 @@ CACHES: tuple[CacheInfo, ...] = (
         "field -> the length byte of every document",
     ),
     CacheInfo(
+        "indexer.engine.frequent:_TABLES",
+        "process, per segment reader (weak)",
+        "the readers alive",
+        "the table of the segment's frequent terms (their postings stay in the mapped file)",
+    ),
+    CacheInfo(
         "indexer.engine.analyzers:StemFilter",
         "process",
         "STEM_CACHE_SIZE stems per analyzer",
