@@ -108,6 +108,32 @@ def test_real_thresholds_rank_small_queries_whole(opened: tuple[Any, Any]) -> No
     assert fasttop.top_rank(searcher, Q.Every()) is None  # not a shape it scores
 
 
+def test_most_matches_bounds_every_query_and_spares_step_1(
+    opened: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``most_matches`` is never below a query's real number of matches, and a compound's And
+    is bounded by its rarer part; below ``MIN_MATCHES`` the query is ranked in full without
+    reading its leaves into sets first (step 1), with Whoosh's ranking."""
+    searcher, decompounder = opened
+    for text in QUERIES:
+        query = parse(text, decompounder)
+        found = len(searcher.search(query, limit=None).top_n)
+        assert fasttop.most_matches(searcher, query) >= found, text
+    compound = parse("cancerforskning", decompounder)
+    part = next(q for q in compound.subqueries if type(q) is Q.And)
+    words = [fasttop.most_matches(searcher, q) for q in part.subqueries]
+    assert fasttop.most_matches(searcher, part) == min(words) < max(words)
+    monkeypatch.setattr(fasttop, "MIN_MATCHES", fasttop.most_matches(searcher, compound) + 1)
+
+    def step_1(*args: Any) -> None:
+        raise AssertionError("step 1 for a query that cannot reach MIN_MATCHES")
+
+    monkeypatch.setattr(fasttop, "_matches", step_1)
+    ranked = fasttop.top_rank(searcher, compound)
+    assert isinstance(ranked, Ranked)
+    assert list(zip(ranked.order, ranked.scores, strict=True)) == _whoosh(searcher, compound)
+
+
 @pytest.mark.usefixtures("small")
 def test_a_bound_too_low_would_be_caught(
     opened: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch

@@ -73,12 +73,36 @@ def top_rank(searcher: Any, query: Any) -> TopRanked | Ranked | None:
         return None
     leaves = _leaves(query, 1.0, [])
     try:
+        if len(leaves) < 2 or most_matches(searcher, query) < MIN_MATCHES:
+            return _all(query, segments)  # step 1 could only lead here
         bounds, local, matched = _matches(query, leaves, segments)
-        if len(matched) < MIN_MATCHES or len(leaves) < 2:
+        if len(matched) < MIN_MATCHES:
             return _all(query, segments)
         return _top(query, bounds, local, matched, segments)
     except _Unsupported:
         return None
+
+
+def most_matches(searcher: Any, q: Any) -> int:
+    """The most documents ``q`` can match, from its words' document frequencies (deleted
+    documents included): a word's own, the fewest of a phrase's or an And's parts, the sum of
+    an Or's. A compound's And of its parts ("projekt" and "ledning") is bounded by its rarer
+    part, so a query that cannot reach ``MIN_MATCHES`` is ranked in full at once, without
+    reading every leaf's documents into sets first (step 1)."""
+    kind = type(q)
+    if kind is Q.Term:
+        try:
+            return int(searcher.doc_frequency(q.fieldname, q.text))
+        except (KeyError, ValueError, TypeError):  # a field or text the reader cannot look up
+            return int(searcher.doc_count_all())
+    if kind is Q.Phrase:
+        return min((most_matches(searcher, Q.Term(q.fieldname, w)) for w in q.words), default=0)
+    subs = q.subqueries
+    if not subs:
+        return 0
+    if kind is Q.And:
+        return min(most_matches(searcher, s) for s in subs)
+    return min(sum(most_matches(searcher, s) for s in subs), int(searcher.doc_count_all()))
 
 
 def match_set(searcher: Any, query: Any) -> frozenset[int] | None:
