@@ -30,9 +30,10 @@ from __future__ import annotations
 import weakref
 from array import array
 from bisect import bisect_left
-from itertools import accumulate
+from itertools import accumulate, compress
 from typing import Any
 
+import numpy as np
 from whoosh import query as Q
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -59,6 +60,8 @@ MAX_DEPTH = 32
 # query.compound.Or: a segment with more documents than this gets a tree of unions (when the
 # Or has more than two children), a smaller one the preloaded ArrayUnionMatcher.
 _ARRAY_UNION_MAX_DOCS = 5000
+#: From this many postings a term's BM25 is computed on numpy arrays (the same doubles).
+_NUMPY_FROM = 256
 
 # Segment reader -> field -> its length bytes, one per document (None: no length column).
 _LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, bytes | None]] = weakref.WeakKeyDictionary()
@@ -273,6 +276,11 @@ class _Segment:
         if norm is None:
             norm = [K1 * ((1 - B) + B * byte_to_length(b) / avgfl) for b in range(256)]
             self.norms[fieldname] = norm
+        if len(ids) >= _NUMPY_FROM:  # the same IEEE operations on doubles, in the same order
+            tf = np.array(weights, dtype=np.float64)
+            by_doc = np.array(norm)[np.frombuffer(lengths, np.uint8)[np.array(ids, np.intp)]]
+            scored: list[float] = (idf * ((tf * k1p1) / (tf + by_doc)) * boost).tolist()
+            return scored
         return [
             idf * ((tf * k1p1) / (tf + norm[lengths[d]])) * boost
             for d, tf in zip(ids, weights, strict=True)
@@ -370,8 +378,8 @@ def _select(ids: list[int], weights: Any, only: Any) -> tuple[list[int], Any]:
     """The postings of the documents in ``only``: a pass over the postings, or for a few
     documents against many postings a binary search for each (ids ascend)."""
     if len(only) * 16 >= len(ids):
-        kept = [w for d, w in zip(ids, weights, strict=True) if d in only]
-        return [d for d in ids if d in only], kept
+        mask = list(map(only.__contains__, ids))
+        return list(compress(ids, mask)), list(compress(weights, mask))
     n = len(ids)
     found = [i for d in sorted(only) if (i := bisect_left(ids, d)) < n and ids[i] == d]
     return [ids[i] for i in found], [weights[i] for i in found]
