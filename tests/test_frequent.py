@@ -15,6 +15,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.filestore import RamStorage
 
 from indexer.analysis.compounds import Decompounder
 from indexer.building.build import COMPOUNDS_FILE
@@ -120,3 +121,44 @@ def test_scores_and_order_are_whooshs_either_way(versions: dict[str, Any], name:
                 met.append(text)
         # A phrase needs positions, which only the blocks hold.
         assert met == ([q for q in QUERIES if '"' not in q] if name == "with" else [])
+
+
+class _BadSegment:
+    def make_filename(self, ext: str) -> str:
+        return f"MAIN_bad{ext}"
+
+    def segment_id(self) -> str:
+        return "MAIN_bad"
+
+
+class _BadReader:
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+
+    def segment(self) -> _BadSegment:
+        return _BadSegment()
+
+    def storage(self) -> Any:
+        return self._storage
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00" * 3,
+        b"not json" + (8).to_bytes(8, "little"),
+        b'{"version": 9}' + (14).to_bytes(8, "little"),
+    ],
+)
+def test_an_unreadable_part_leaves_the_segment_to_its_blocks(
+    content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = RamStorage()
+    out = storage.create_file("MAIN_bad" + frequent.EXT)
+    out.write(content)
+    out.close()
+    reader = _BadReader(storage)
+    with caplog.at_level("WARNING", logger="research_index.index"):
+        assert frequent.table(reader) is None
+    assert "unreadable frequent terms" in caplog.text

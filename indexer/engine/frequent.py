@@ -22,6 +22,7 @@ table names.
 from __future__ import annotations
 
 import json
+import logging
 import struct
 import sys
 import weakref
@@ -29,6 +30,8 @@ from array import array
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
+
+log = logging.getLogger("research_index.index")
 
 EXT = ".frq"
 #: A term is frequent in a segment when it is in this share of its documents...
@@ -138,6 +141,13 @@ def table(reader: Any) -> FrequentTable | None:
     if segment is not None and storage is not None:
         name = segment.make_filename(EXT)
         if storage.file_exists(name):
-            found = FrequentTable(storage.open_file(name), storage.file_length(name))
+            try:
+                found = FrequentTable(storage.open_file(name), storage.file_length(name))
+            except (ValueError, KeyError, TypeError, struct.error) as exc:  # JSON errors too
+                log.warning(
+                    "segment %s: unreadable frequent terms (%s); read from its blocks",
+                    segment.segment_id(),
+                    exc,
+                )
     _TABLES[reader] = found
     return found
