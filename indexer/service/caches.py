@@ -111,6 +111,12 @@ CACHES: tuple[CacheInfo, ...] = (
         "what other modules derive once per version (statistics groups)",
     ),
     CacheInfo(
+        "indexer.service.facets:DocTable.tallier",
+        "version",
+        "one, made as the version opens",
+        "every facet value occurrence as flat (document, value) arrays, for numpy counts",
+    ),
+    CacheInfo(
         "indexer.service.facets:DocTable.live_canonical",
         "version",
         "one",
