@@ -119,6 +119,19 @@ def test_most_matches_bounds_every_query_and_spares_step_1(
         query = parse(text, decompounder)
         found = len(searcher.search(query, limit=None).top_n)
         assert fasttop.most_matches(searcher, query) >= found, text
+    # A field the index does not have matches nothing, beside others or alone.
+    research = Q.Term("abstract_en", "research")
+    for query in (
+        Q.Or([research, Q.Term("nosuchfield", "x")]),
+        Q.And([research, Q.Phrase("nosuchfield", ["a", "b"])]),
+    ):
+        most = fasttop.most_matches(searcher, query)  # deleted documents counted too
+        assert (
+            most >= len(searcher.search(research, limit=None).top_n)
+            if type(query) is Q.Or
+            else most == 0
+        )
+        _check(searcher, query)
     compound = parse("cancerforskning", decompounder)
     part = next(q for q in compound.subqueries if type(q) is Q.And)
     words = [fasttop.most_matches(searcher, q) for q in part.subqueries]

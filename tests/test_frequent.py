@@ -8,6 +8,8 @@ of their documents as arrays (many terms, so that every query below meets some),
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +125,18 @@ def test_scores_and_order_are_whooshs_either_way(versions: dict[str, Any], name:
         assert met == ([q for q in QUERIES if '"' not in q] if name == "with" else [])
 
 
+def _table(terms: list[list[Any]], arrays: bytes) -> bytes:
+    """A part with these arrays and a table of these terms, in this machine's byte order."""
+    table = json.dumps({"version": 1, "byteorder": sys.byteorder, "terms": terms}).encode()
+    return arrays + table + len(table).to_bytes(8, "little")
+
+
 class _BadSegment:
     def make_filename(self, ext: str) -> str:
         return f"MAIN_bad{ext}"
+
+    def create_file(self, storage: Any, ext: str) -> Any:
+        return storage.create_file(self.make_filename(ext))
 
     def segment_id(self) -> str:
         return "MAIN_bad"
@@ -149,6 +160,9 @@ class _BadReader:
         b"\x00" * 3,
         b"not json" + (8).to_bytes(8, "little"),
         b'{"version": 9}' + (14).to_bytes(8, "little"),
+        b"[1]" + (3).to_bytes(8, "little"),
+        _table([["abstract_sv", "61", 5, 0]], arrays=b"\x00" * 39),  # 40 bytes needed
+        _table([["abstract_sv", "61", 5, -8]], arrays=b"\x00" * 40),
     ],
 )
 def test_an_unreadable_part_leaves_the_segment_to_its_blocks(
@@ -162,3 +176,19 @@ def test_an_unreadable_part_leaves_the_segment_to_its_blocks(
     with caplog.at_level("WARNING", logger="research_index.index"):
         assert frequent.table(reader) is None
     assert "unreadable frequent terms" in caplog.text
+
+
+def test_a_written_part_reads_back_and_an_abandoned_one_is_deleted() -> None:
+    docs, weights = list(range(0, 1200, 2)), [float(1 + d % 3) for d in range(600)]
+    for finish in ("close", "abort"):
+        storage = RamStorage()
+        writer = frequent.FrequentWriter(_BadSegment(), storage, doc_count=1200)
+        writer.bind("abstract_sv")(b"projekt", docs, weights)
+        writer.bind("abstract_sv")(b"rare", docs[:10], weights[:10])  # under the threshold
+        getattr(writer, finish)()
+        if finish == "abort":
+            assert not storage.file_exists("MAIN_bad" + frequent.EXT)
+            continue
+        table = frequent.table(_BadReader(storage))
+        assert table is not None and set(table.terms) == {("abstract_sv", b"projekt")}
+        assert table.get("abstract_sv", b"projekt") == (docs, weights)

@@ -82,6 +82,13 @@ class FrequentWriter:
             self.out.write(part)
             self.size += len(part)
 
+    def abort(self) -> None:
+        """Close and delete an unfinished part (the segment is being abandoned)."""
+        if self.out is not None:
+            self.out.close()
+            self.out = None
+            self.storage.delete_file(self.segment.make_filename(EXT))
+
     def close(self) -> None:
         """Finish the part with its table (no frequent term: no part)."""
         if self.out is None:
@@ -104,14 +111,17 @@ class FrequentTable:
         if length <= 0 or start < 0:
             raise ValueError("a frequent-terms part without its table")
         table = json.loads(bytes(file.get(start, length)))
-        if table.get("version") != _VERSION:
-            raise ValueError(f"frequent-terms part of version {table.get('version')}")
+        if not isinstance(table, dict) or table.get("version") != _VERSION:
+            raise ValueError("not a frequent-terms table of this version")
         self.swap = table["byteorder"] != sys.byteorder
         self.file = file
         self.terms: dict[tuple[str, bytes], tuple[int, int]] = {
-            (field, bytes.fromhex(text)): (count, offset)
+            (field, bytes.fromhex(text)): (int(count), int(offset))
             for field, text, count, offset in table["terms"]
         }
+        for count, offset in self.terms.values():  # every term's arrays before the table
+            if count <= 0 or offset < 0 or offset + 8 * count > start:
+                raise ValueError("a frequent term's arrays outside the part")
 
     def has(self, fieldname: str, tbytes: bytes) -> bool:
         return (fieldname, tbytes) in self.terms
@@ -143,7 +153,7 @@ def table(reader: Any) -> FrequentTable | None:
         if storage.file_exists(name):
             try:
                 found = FrequentTable(storage.open_file(name), storage.file_length(name))
-            except (ValueError, KeyError, TypeError, struct.error) as exc:  # JSON errors too
+            except (ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
                 log.warning(
                     "segment %s: unreadable frequent terms (%s); read from its blocks",
                     segment.segment_id(),

@@ -38,6 +38,7 @@ from typing import Any
 
 from whoosh import query as Q
 from whoosh import scoring
+from whoosh.reading import TermNotFound
 
 from indexer.engine.gc import no_cyclic_gc
 from indexer.engine.ranked import Ranked, TopRanked
@@ -91,9 +92,13 @@ def most_matches(searcher: Any, q: Any) -> int:
     reading every leaf's documents into sets first (step 1)."""
     kind = type(q)
     if kind is Q.Term:
+        if q.fieldname not in searcher.schema:  # as Whoosh's Term.estimate_size: no match
+            return 0
         try:
             return int(searcher.doc_frequency(q.fieldname, q.text))
-        except (KeyError, ValueError, TypeError):  # a field or text the reader cannot look up
+        except TermNotFound:  # a field that is not indexed
+            return 0
+        except (KeyError, ValueError, TypeError):  # a text the field cannot turn into a term
             return int(searcher.doc_count_all())
     if kind is Q.Phrase:
         return min((most_matches(searcher, Q.Term(q.fieldname, w)) for w in q.words), default=0)

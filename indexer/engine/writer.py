@@ -310,16 +310,20 @@ class SegmentBuilder:
         writer.perdocwriter.close()
         fw = writer.fieldwriter
         frequent = FrequentWriter(writer.get_segment(), writer.storage, self.doc_count)
-        for name in sorted(set(self.postings) | set(self.generic)):
-            fw.start_field(name, self.schema[name])
-            length = self._lengths_of(name)
-            if name in self.postings:
-                self._write_text(fw, self.postings.pop(name), length, frequent.bind(name))
-            else:
-                self._write_generic(fw, self.generic.pop(name), length, frequent.bind(name))
-            fw.finish_field()
-        fw.close()
-        frequent.close()
+        try:
+            for name in sorted(set(self.postings) | set(self.generic)):
+                fw.start_field(name, self.schema[name])
+                length = self._lengths_of(name)
+                if name in self.postings:
+                    self._write_text(fw, self.postings.pop(name), length, frequent.bind(name))
+                else:
+                    self._write_generic(fw, self.generic.pop(name), length, frequent.bind(name))
+                fw.finish_field()
+            fw.close()
+            frequent.close()
+        except BaseException:
+            frequent.abort()
+            raise
         writer._close_segment()
         writer._assemble_segment()  # the frequent terms' part with Whoosh's own
         return writer.get_segment()

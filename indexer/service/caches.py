@@ -174,7 +174,8 @@ CACHES: tuple[CacheInfo, ...] = (
         "indexer.engine.frequent:_TABLES",
         "process, per segment reader (weak)",
         "the readers alive",
-        "the table of the segment's frequent terms (their postings stay in the mapped file)",
+        "the segment's frequent terms' table, with a view of its mapped file (freed with the"
+        " reader, so a closed version's mapping lasts until its reader is collected)",
     ),
     CacheInfo(
         "indexer.engine.analyzers:StemFilter",
