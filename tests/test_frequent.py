@@ -131,7 +131,7 @@ def _table(terms: list[list[Any]], arrays: bytes) -> bytes:
     return arrays + table + len(table).to_bytes(8, "little")
 
 
-class _BadSegment:
+class _RamSegment:
     def make_filename(self, ext: str) -> str:
         return f"MAIN_bad{ext}"
 
@@ -142,12 +142,12 @@ class _BadSegment:
         return "MAIN_bad"
 
 
-class _BadReader:
+class _RamReader:
     def __init__(self, storage: Any) -> None:
         self._storage = storage
 
-    def segment(self) -> _BadSegment:
-        return _BadSegment()
+    def segment(self) -> _RamSegment:
+        return _RamSegment()
 
     def storage(self) -> Any:
         return self._storage
@@ -172,7 +172,7 @@ def test_an_unreadable_part_leaves_the_segment_to_its_blocks(
     out = storage.create_file("MAIN_bad" + frequent.EXT)
     out.write(content)
     out.close()
-    reader = _BadReader(storage)
+    reader = _RamReader(storage)
     with caplog.at_level("WARNING", logger="research_index.index"):
         assert frequent.table(reader) is None
     assert "unreadable frequent terms" in caplog.text
@@ -182,13 +182,13 @@ def test_a_written_part_reads_back_and_an_abandoned_one_is_deleted() -> None:
     docs, weights = list(range(0, 1200, 2)), [float(1 + d % 3) for d in range(600)]
     for finish in ("close", "abort"):
         storage = RamStorage()
-        writer = frequent.FrequentWriter(_BadSegment(), storage, doc_count=1200)
+        writer = frequent.FrequentWriter(_RamSegment(), storage, doc_count=1200)
         writer.bind("abstract_sv")(b"projekt", docs, weights)
         writer.bind("abstract_sv")(b"rare", docs[:10], weights[:10])  # under the threshold
         getattr(writer, finish)()
         if finish == "abort":
             assert not storage.file_exists("MAIN_bad" + frequent.EXT)
             continue
-        table = frequent.table(_BadReader(storage))
+        table = frequent.table(_RamReader(storage))
         assert table is not None and set(table.terms) == {("abstract_sv", b"projekt")}
         assert table.get("abstract_sv", b"projekt") == (docs, weights)

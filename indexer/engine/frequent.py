@@ -70,9 +70,11 @@ class FrequentWriter:
         if count < self.least:
             return
         ids = array("i", docs)
-        ws = weights if isinstance(weights, array) and weights.typecode == "f" else None
-        if ws is None:
-            ws = array("f", weights)
+        ws = (
+            weights
+            if isinstance(weights, array) and weights.typecode == "f"
+            else array("f", weights)
+        )
         if len(ws) != count:
             raise ValueError(f"{count} postings with {len(ws)} weights")
         if self.out is None:
